@@ -19,24 +19,24 @@ from typing import NamedTuple
 from django.utils.translation import gettext_lazy as _
 
 __all__ = [
-    "ReferenceEntry",
-    "ETHNIC_GROUP",
-    "POLITICAL_STATUS",
+    "APPLICATION_CONDITION",
     "EDUCATION",
-    "SKILL_LEVEL",
+    "ETHNIC_GROUP",
+    "GENDER",
+    "KIND_LABELS",
     "LEAD_HONOUR",
     "LEAD_HONOUR_LEVEL",
-    "APPLICATION_CONDITION",
-    "UNIT_TYPE",
     "OWNERSHIP",
-    "GENDER",
-    "REFERENCE_LISTS",
+    "POLITICAL_STATUS",
     "REFERENCE_DESCRIPTIONS",
-    "KIND_LABELS",
+    "REFERENCE_LISTS",
+    "SKILL_LEVEL",
+    "UNIT_TYPE",
+    "ReferenceEntry",
+    "choices",
     "entries",
     "label",
     "short_label",
-    "choices",
 ]
 
 

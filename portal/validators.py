@@ -29,42 +29,43 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 __all__ = [
     "ID_NUMBER_LENGTH",
     "ID_NUMBER_MIN_BIRTH_DATE",
-    "USCC_LENGTH",
-    "USCC_ALPHABET",
     "PHONE_MAX_LENGTH",
     "POSTCODE_LENGTH",
+    "USCC_ALPHABET",
+    "USCC_LENGTH",
     "ZHENJIANG_POSTCODE_PREFIX",
-    "normalize_text",
-    "normalize_id_number",
+    "IDNumberField",
+    "LandlineField",
+    "MobileField",
+    "PhoneField",
+    "PostcodeField",
+    "USCCField",
     "id_check_char",
-    "validate_id_number",
-    "is_valid_id_number",
+    "id_number_age",
     "id_number_birth_date",
     "id_number_gender",
-    "id_number_age",
-    "upgrade_id_number_15",
-    "normalize_uscc",
-    "uscc_check_char",
-    "validate_uscc",
+    "is_valid_id_number",
     "is_valid_uscc",
+    "normalize_id_number",
     "normalize_phone",
-    "validate_mobile",
-    "validate_landline",
-    "validate_phone",
     "normalize_postcode",
-    "validate_postcode",
+    "normalize_text",
+    "normalize_uscc",
     "postcode_warning",
-    "IDNumberField",
-    "USCCField",
-    "PhoneField",
-    "MobileField",
-    "LandlineField",
-    "PostcodeField",
+    "upgrade_id_number_15",
+    "uscc_check_char",
+    "validate_id_number",
+    "validate_landline",
+    "validate_mobile",
+    "validate_phone",
+    "validate_postcode",
+    "validate_uscc",
 ]
 
 # Lengths for model fields (``max_length``) and forms.
@@ -85,15 +86,11 @@ ID_NUMBER_MIN_BIRTH_DATE = date(1900, 1, 1)
 _KEEP_FULLWIDTH = set("！＂＇（），．：；？［］｛｝～")
 
 _TEXT_TRANSLATION: dict[int, int | str | None] = {
-    cp: cp - 0xFEE0
-    for cp in range(0xFF01, 0xFF5F)
-    if chr(cp) not in _KEEP_FULLWIDTH
+    cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp) not in _KEEP_FULLWIDTH
 }
 # Unusual spaces → ASCII space; invisible characters → removed.
-_TEXT_TRANSLATION.update(
-    {cp: " " for cp in (0x00A0, 0x1680, 0x202F, 0x205F, 0x3000, *range(0x2000, 0x200B))}
-)
-_TEXT_TRANSLATION.update({cp: None for cp in (0x200B, 0x2060, 0xFEFF, 0x00AD)})
+_TEXT_TRANSLATION.update(dict.fromkeys((0x00A0, 0x1680, 0x202F, 0x205F, 0x3000, *range(0x2000, 0x200B)), " "))
+_TEXT_TRANSLATION.update(dict.fromkeys((0x200B, 0x2060, 0xFEFF, 0x00AD)))  # ZWSP, WJ, BOM, soft hyphen
 
 _HORIZONTAL_SPACE_RUN = re.compile(r"[^\S\n]+")
 _MANY_BLANK_LINES = re.compile(r"\n{3,}")
@@ -154,20 +151,12 @@ _ID_15_RE = re.compile(r"[0-9]{15}")
 _DIGITS_17_RE = re.compile(r"[0-9]{17}")
 
 ID_MESSAGES = {
-    "id_number_legacy": _(
-        "请填写18位居民身份证号码（15位旧号码已停止使用，请填写换发后的18位号码）。"
-    ),
+    "id_number_legacy": _("请填写18位居民身份证号码（15位旧号码已停止使用，请填写换发后的18位号码）。"),
     "id_number_length": _("居民身份证号码应为18位，您填写了%(length)d位。"),
     "id_number_characters": _("居民身份证号码的前17位应为数字，最后一位为数字或字母X。"),
-    "id_number_birth_date_invalid": _(
-        "居民身份证号码中的出生日期（第7–14位：%(digits)s）不是有效日期，请核对。"
-    ),
-    "id_number_birth_date_future": _(
-        "居民身份证号码中的出生日期（%(birth_date)s）晚于今天，请核对。"
-    ),
-    "id_number_birth_date_too_early": _(
-        "居民身份证号码中的出生日期（%(birth_date)s）早于1900年，请核对。"
-    ),
+    "id_number_birth_date_invalid": _("居民身份证号码中的出生日期（第7–14位：%(digits)s）不是有效日期，请核对。"),
+    "id_number_birth_date_future": _("居民身份证号码中的出生日期（%(birth_date)s）晚于今天，请核对。"),
+    "id_number_birth_date_too_early": _("居民身份证号码中的出生日期（%(birth_date)s）早于1900年，请核对。"),
     "id_number_checksum": _("居民身份证号码校验位不正确，请逐位核对号码。"),
 }
 
@@ -286,8 +275,7 @@ _USCC_RE = re.compile(f"[{USCC_ALPHABET}]{{18}}")
 USCC_MESSAGES = {
     "uscc_length": _("统一社会信用代码应为18位，您填写了%(length)d位。"),
     "uscc_characters": _(
-        "统一社会信用代码只含数字和大写字母，且不使用字母I、O、S、V、Z"
-        "（请检查是否把数字0、1等输成了字母）。"
+        "统一社会信用代码只含数字和大写字母，且不使用字母I、O、S、V、Z（请检查是否把数字0、1等输成了字母）。"
     ),
     "uscc_checksum": _("统一社会信用代码校验位不正确，请对照营业执照或登记证书逐位核对。"),
 }
@@ -304,11 +292,7 @@ def uscc_check_char(first17: str) -> str:
     Raises ``ValueError`` unless ``first17`` is 17 characters of
     ``USCC_ALPHABET``.
     """
-    if (
-        not isinstance(first17, str)
-        or len(first17) != 17
-        or any(ch not in _USCC_VALUES for ch in first17)
-    ):
+    if not isinstance(first17, str) or len(first17) != 17 or any(ch not in _USCC_VALUES for ch in first17):
         raise ValueError("uscc_check_char() needs 17 characters from USCC_ALPHABET")
     total = sum(_USCC_VALUES[ch] * w for ch, w in zip(first17, _USCC_WEIGHTS, strict=True))
     return USCC_ALPHABET[(31 - total % 31) % 31]
@@ -323,9 +307,7 @@ def validate_uscc(value: object) -> None:
     """
     code = normalize_uscc(value)
     if len(code) != USCC_LENGTH:
-        raise ValidationError(
-            USCC_MESSAGES["uscc_length"], code="uscc_length", params={"length": len(code)}
-        )
+        raise ValidationError(USCC_MESSAGES["uscc_length"], code="uscc_length", params={"length": len(code)})
     if not _USCC_RE.fullmatch(code):
         raise ValidationError(USCC_MESSAGES["uscc_characters"], code="uscc_characters")
     if uscc_check_char(code[:17]) != code[17]:
@@ -345,14 +327,15 @@ def is_valid_uscc(value: object) -> bool:
 # ---------------------------------------------------------------------------
 
 # Dash-like characters NFKC leaves alone (NFKC already maps － ﹣ to "-").
-_DASHES = {cp: "-" for cp in (0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212, 0x30FC)}
+_DASHES = dict.fromkeys((0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212, 0x30FC), "-")
 _MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
 _LANDLINE_RE = re.compile(r"0[0-9]{2,3}-?[0-9]{7,8}(?:-[0-9]{1,6})?")
 _LOCAL_ONLY_RE = re.compile(r"[1-9][0-9]{6,7}(?:-[0-9]{1,6})?")
 _PAREN_AREA_RE = re.compile(r"\((0[0-9]{2,3})\)-?(.+)")
 _COUNTRY_RE = re.compile(r"(\+|00)?86-?(.+)")
 _EXTENSION_RE = re.compile(r"(?:转|分机|EXT\.?)([0-9]{1,6})$")
-_LANDLINE_COMPACT_RE = re.compile(r"0[0-9]{9,11}")
+_LANDLINE_NO_HYPHEN_RE = re.compile(r"(0[0-9]{9,11})(-[0-9]{1,6})?")
+_LANDLINE_SPLIT_LOCAL_RE = re.compile(r"(0[0-9]{2,3})-([0-9]{3,4})-([0-9]{4})")
 
 PHONE_MESSAGES = {
     "mobile_invalid": _("请填写正确的11位手机号码，如 13912345678。"),
@@ -370,7 +353,8 @@ def normalize_phone(value: object) -> str:
     is removed from mobiles (``+86 138 0000 0000`` → ``13800000000``) and
     ``+86 511 85340338`` becomes ``0511-85340338``.  Hyphens inside a mobile
     number are dropped; a landline typed without a hyphen gets one after the
-    area code (3 digits for 010/02x, else 4).  Anything unrecognisable is
+    area code (3 digits for 010/02x, else 4) and a local number split in two
+    (``0511-8534-0338``) is joined.  Anything unrecognisable is
     returned compacted but otherwise unchanged, for the validator to reject.
     """
     text = _compact(unicodedata.normalize("NFKC", _as_str(value)).translate(_DASHES))
@@ -391,11 +375,15 @@ def normalize_phone(value: object) -> str:
     digits = text.replace("-", "")
     if _MOBILE_RE.fullmatch(digits):
         return digits
-    if _LANDLINE_COMPACT_RE.fullmatch(text):
-        area_len = 3 if text[1] in "12" else 4
-        local = text[area_len:]
-        if len(local) in (7, 8):
-            return f"{text[:area_len]}-{local}"
+    match = _LANDLINE_SPLIT_LOCAL_RE.fullmatch(text)
+    if match and len(match[2] + match[3]) in (7, 8):  # "0511-8534-0338"
+        return f"{match[1]}-{match[2]}{match[3]}"
+    match = _LANDLINE_NO_HYPHEN_RE.fullmatch(text)
+    if match:
+        number, extension = match[1], match[2] or ""
+        area_len = 3 if number[1] in "12" else 4  # 010 and 02x have 3 digits
+        if len(number) - area_len in (7, 8):
+            return f"{number[:area_len]}-{number[area_len:]}{extension}"
     return text
 
 
@@ -415,9 +403,7 @@ def validate_landline(value: object) -> None:
     if _LANDLINE_RE.fullmatch(phone):
         return
     if _LOCAL_ONLY_RE.fullmatch(phone):
-        raise ValidationError(
-            PHONE_MESSAGES["landline_missing_area_code"], code="landline_missing_area_code"
-        )
+        raise ValidationError(PHONE_MESSAGES["landline_missing_area_code"], code="landline_missing_area_code")
     raise ValidationError(PHONE_MESSAGES["landline_invalid"], code="landline_invalid")
 
 
@@ -427,9 +413,7 @@ def validate_phone(value: object) -> None:
     if _MOBILE_RE.fullmatch(phone) or _LANDLINE_RE.fullmatch(phone):
         return
     if _LOCAL_ONLY_RE.fullmatch(phone):
-        raise ValidationError(
-            PHONE_MESSAGES["landline_missing_area_code"], code="landline_missing_area_code"
-        )
+        raise ValidationError(PHONE_MESSAGES["landline_missing_area_code"], code="landline_missing_area_code")
     raise ValidationError(PHONE_MESSAGES["phone_invalid"], code="phone_invalid")
 
 
@@ -464,9 +448,10 @@ def postcode_warning(value: object, expected_prefix: str = ZHENJIANG_POSTCODE_PR
     code = normalize_postcode(value)
     if not _POSTCODE_RE.fullmatch(code) or code.startswith(expected_prefix):
         return None
-    return gettext(
-        "镇江市的邮政编码以%(prefix)s开头，您填写的是%(postcode)s，请确认地址和邮编是否正确。"
-    ) % {"prefix": expected_prefix, "postcode": code}
+    return gettext("镇江市的邮政编码以%(prefix)s开头，您填写的是%(postcode)s，请确认地址和邮编是否正确。") % {
+        "prefix": expected_prefix,
+        "postcode": code,
+    }
 
 
 # ---------------------------------------------------------------------------
