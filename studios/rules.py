@@ -1,0 +1,55 @@
+"""Object permissions on applications (django-rules)."""
+
+import rules
+
+from portal import roles
+from portal.rules import (
+    is_auditor,
+    is_channel_officer,
+    is_city_officer,
+    is_city_staff,
+    is_unit_user,
+    reviews_channel,
+)
+from studios.enums import EDITABLE_STATUSES, ApplicationStatus
+
+
+@rules.predicate
+def is_applicant(user, application):
+    return application is not None and application.unit_id in roles.unit_ids(user)
+
+
+@rules.predicate
+def is_editable(user, application):
+    return application is not None and application.status in EDITABLE_STATUSES
+
+
+@rules.predicate
+def is_channel_reviewer(user, application):
+    return application is not None and reviews_channel(user, application.channel)
+
+
+@rules.predicate
+def is_past_draft(user, application):
+    return application is not None and application.status != ApplicationStatus.DRAFT
+
+
+@rules.predicate
+def is_withdrawable(user, application):
+    return application is not None and application.status in {
+        ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED}
+
+
+can_view = is_applicant | (is_past_draft & (is_channel_reviewer | is_city_staff | is_auditor))
+
+rules.add_perm("studios.create_application", is_unit_user)
+rules.add_perm("studios.list_applications", is_unit_user | is_city_staff | is_auditor | is_channel_officer)
+rules.add_perm("studios.view_application", can_view)
+rules.add_perm("studios.change_application", is_applicant & is_editable)
+rules.add_perm("studios.submit_application", is_applicant & is_editable)
+rules.add_perm("studios.withdraw_application", is_applicant & is_withdrawable)
+rules.add_perm("studios.prereview_application", is_channel_reviewer & is_past_draft)
+rules.add_perm("studios.download_application_pdf", can_view)
+rules.add_perm("studios.view_attachment", can_view)
+rules.add_perm("studios.grant_extension", is_city_officer)
+rules.add_perm("studios.reveal_lead_id", is_applicant | (is_past_draft & (is_channel_reviewer | is_city_staff)))

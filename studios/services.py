@@ -1,0 +1,290 @@
+"""Writes on applications. Every status change goes through `application_transition`.
+
+Contracts:
+- `application_create` assigns a case number and routes the case to the unit's channel.
+- `application_save` saves form fields with optimistic locking: it succeeds only when the caller's
+  `lock_version` is current, so two tabs cannot silently overwrite each other.
+- `application_submit` re-validates the whole form (`application_problems`), freezes a snapshot,
+  bumps `version` and moves DRAFT/RETURNED → SUBMITTED inside one locked transaction; a second
+  submit of the same version is refused as wrong-state, so double clicks make one submission.
+- Deadlines: units file until campaign.unit_filing_deadline (or the case's extension); channels
+  act until campaign.channel_review_deadline.
+"""
+
+import hashlib
+import json
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal import crypto
+from portal.enums import AuditAction
+from portal.models import Campaign, Unit, User
+from portal.services import audit_record
+from portal.validators import (
+    is_valid_id_number,
+    normalize_id_number,
+    validate_phone,
+    validate_postcode,
+)
+from portal.workflow import TransitionError, apply_transition
+from studios.enums import (
+    EDITABLE_STATUSES,
+    ApplicationKind,
+    ChangeReason,
+    EvidenceSlot,
+)
+from studios.models import Application, ApplicationSnapshot
+from studios.sections import SECTION_OF_FIELD
+from studios.workflow import APPLICATION_WORKFLOW
+
+
+class StaleDraftError(ValidationError):
+    """The draft changed since the caller loaded it (another tab or person saved first)."""
+
+
+def _case_prefix(kind: str) -> str:
+    return "SB" if kind == ApplicationKind.NEW else "BG"
+
+
+@transaction.atomic
+def application_create(*, unit: Unit, campaign: Campaign, actor: User, kind: str = ApplicationKind.NEW,
+                       studio=None) -> Application:
+    """Start a draft for `unit` in `campaign`, routed to the unit's channel."""
+    Campaign.objects.select_for_update().get(pk=campaign.pk)  # serialise case numbers
+    prefix = f"{_case_prefix(kind)}{campaign.year}-"
+    last = (Application.objects.filter(case_number__startswith=prefix)
+            .aggregate(m=Max("case_number"))["m"])
+    seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    application = Application(
+        kind=kind, campaign=campaign, unit=unit, channel=unit.channel, studio=studio,
+        case_number=f"{prefix}{seq:04d}", created_by=actor, lead_employer=unit.name,
+    )
+    if studio is not None:
+        application.studio_name = studio.name
+        application.work_field = studio.work_field
+        application.previous_lead = studio.lead_name
+    application.full_clean()
+    application.save()
+    return application
+
+
+def _set_lead_index(application: Application) -> None:
+    number = normalize_id_number(application.lead_id_number or "")
+    application.lead_id_number = number
+    application.lead_id_index = crypto.blind_index(number) if number else ""
+
+
+@transaction.atomic
+def application_save(*, application: Application, lock_version: int, fields: dict, actor: User) -> Application:
+    """Save form fields of an editable application if `lock_version` is current.
+
+    Raises StaleDraftError when someone saved in between (nothing is written), and
+    ValidationError when the case is no longer editable.
+    """
+    current = Application.objects.select_for_update().get(pk=application.pk)
+    if current.status not in EDITABLE_STATUSES:
+        raise ValidationError(_("该申报已提交，不能再修改。"), code="not_editable")
+    if current.lock_version != lock_version:
+        raise StaleDraftError(
+            _("该申报表已在其他窗口或由其他人保存过。为避免覆盖，本次修改未保存；请复制您的修改后刷新页面。"),
+            code="stale",
+        )
+    for name, value in fields.items():
+        setattr(current, name, value)
+    if "lead_id_number" in fields:
+        _set_lead_index(current)
+    current.lock_version = F("lock_version") + 1
+    try:
+        current.save()
+    except IntegrityError as exc:
+        if "application_one_open_per_lead" in str(exc):
+            raise ValidationError(
+                {"lead_id_number": _("该领衔人本年度已有其他在办申报，同一领衔人不能重复申报。")}
+            ) from exc
+        raise
+    current.refresh_from_db()
+    return current
+
+
+def application_problems(application: Application) -> dict[str, dict[str, list[str]]]:
+    """Everything that blocks submission, as {section: {field: [messages]}} ("__all__" for the
+    section as a whole). Empty when the form is complete and the lead is eligible."""
+    problems: dict[str, dict[str, list[str]]] = {}
+
+    def add(field: str, message: str, section: str | None = None) -> None:
+        section = section or SECTION_OF_FIELD.get(field, "cover")
+        problems.setdefault(section, {}).setdefault(field, []).append(str(message))
+
+    required = [
+        "studio_name", "work_field", "lead_name", "lead_gender", "lead_ethnicity", "lead_political_status",
+        "lead_employer", "lead_phone", "studio_location", "office_area", "lead_education", "lead_work_start",
+        "lead_occupation", "lead_skill_level", "lead_id_number", "lead_address", "lead_postcode",
+        "lead_achievements", "unit_introduction", "unit_support", "work_plan",
+        "report_basic_conditions", "report_necessity", "report_unit_support", "report_work_plan",
+    ]
+    if application.kind == ApplicationKind.LEAD_CHANGE:
+        required += ["previous_lead", "change_reason"]
+    for name in required:
+        value = getattr(application, name)
+        if value in (None, "", [], {}):
+            add(name, _("此项为必填项。"))
+
+    if application.lead_id_number and not is_valid_id_number(application.lead_id_number):
+        add("lead_id_number", _("身份证号码不正确，请核对。"))
+    for name, validator in (("lead_phone", validate_phone), ("lead_postcode", validate_postcode)):
+        value = getattr(application, name)
+        if value:
+            try:
+                validator(value)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    add(name, message)
+    if application.change_reason == ChangeReason.OTHER and not application.change_reason_other.strip():
+        add("change_reason_other", _("变更原因为“其它”时请说明。"))
+    if application.office_area is not None and application.office_area <= 0:
+        add("office_area", _("办公面积应大于0。"))
+
+    # Eligibility (notice 一（二）): at least one accepted honour, with evidence …
+    if not application.lead_honours:
+        add("lead_honours", _("领衔人须获得通知所列荣誉之一，请勾选所获荣誉。"))
+    if not application.attachments.filter(slot=EvidenceSlot.HONOUR).exists():
+        add("honour", _("请上传领衔人所获荣誉的证书（获奖证书栏）。"), section="evidence")
+    # … and at least one of the five conditions, described.
+    claims = {code: (text or "").strip() for code, text in (application.condition_claims or {}).items()}
+    if not any(claims.values()):
+        add("condition_claims", _("请至少选择一项符合的申报条件，并填写具体说明。"))
+    if not application.members.exists():
+        add("__all__", _("请至少填写一名工作室成员。"), section="members")
+    return problems
+
+
+def snapshot_data(application: Application) -> dict:
+    """Canonical JSON of the form for snapshots, diffs and the PDF hash. The ID number is
+    masked: snapshots never hold plaintext personal identifiers."""
+    from studios.sections import SECTIONS
+
+    data: dict = {}
+    for _key, _label, fields in SECTIONS:
+        for name in fields:
+            value = getattr(application, name)
+            if name == "lead_id_number":
+                value = crypto.mask_id_number(value)
+            elif name == "lead_phone":
+                value = crypto.mask_phone(value)
+            elif hasattr(value, "isoformat"):
+                value = value.isoformat()
+            elif value is not None and not isinstance(value, (str, int, list, dict, bool)):
+                value = str(value)
+            data[name] = value
+    data["members"] = [
+        {"name": m.name, "qualification": m.qualification, "age": m.age, "achievements": m.achievements}
+        for m in application.members.all()
+    ]
+    data["awards"] = [
+        {"project": a.project, "award_name": a.award_name, "issuer": a.issuer, "level": a.level,
+         "rank": a.rank, "year": a.year}
+        for a in application.awards.all()
+    ]
+    data["attachments"] = [
+        {"slot": a.slot, "name": a.original_name, "sha256": a.sha256} for a in application.attachments.all()
+    ]
+    return data
+
+
+def content_hash(data: dict) -> str:
+    body = json.dumps(data, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def filing_deadline(application: Application) -> datetime:
+    deadline = application.campaign.unit_filing_deadline
+    if application.deadline_extension and application.deadline_extension > deadline:
+        return application.deadline_extension
+    return deadline
+
+
+def _filing_open_guard(case: Application, transition) -> None:
+    if timezone.now() > filing_deadline(case):
+        raise TransitionError(_("申报已截止，不能提交。如有特殊情况请联系市人社局。"), code="deadline")
+
+
+def _channel_open_guard(case: Application, transition) -> None:
+    if timezone.now() > case.campaign.channel_review_deadline:
+        raise TransitionError(_("初审推荐已截止，不能再办理。"), code="deadline")
+
+
+def application_transition(*, application: Application, action: str, actor: User, reason: str = "",
+                           guard=None, apply=None, data: dict | None = None) -> Application:
+    """The one door for status changes of applications (see portal.workflow.apply_transition).
+
+    Adds the stage deadline guards: unit actions lock at the filing deadline, channel actions at
+    the channel review deadline.
+    """
+    stage_guard = {
+        "submit": _filing_open_guard,
+        "return": _channel_open_guard,
+        "reject": _channel_open_guard,
+        "recommend": _channel_open_guard,
+        "unrecommend": _channel_open_guard,
+    }.get(action)
+
+    def combined(case, transition):
+        if stage_guard is not None:
+            stage_guard(case, transition)
+        if guard is not None:
+            guard(case, transition)
+
+    return apply_transition(
+        workflow=APPLICATION_WORKFLOW, model=Application, pk=application.pk, action=action, actor=actor,
+        reason=reason, guard=combined, apply=apply, data=data,
+    )
+
+
+def application_submit(*, application: Application, actor: User) -> Application:
+    """Validate everything, freeze a snapshot and submit to the channel (or the city)."""
+
+    def guard(case, transition):
+        problems = application_problems(case)
+        if problems:
+            raise TransitionError(_("申报表尚有未完成或不符合要求的内容，请按提示修改后再提交。"), code="incomplete")
+
+    def apply(case, transition):
+        case.version += 1
+        case.submitted_at = timezone.now()
+        data = snapshot_data(case)
+        ApplicationSnapshot.objects.create(application=case, version=case.version, data=data,
+                                           content_hash=content_hash(data))
+
+    return application_transition(application=application, action="submit", actor=actor, guard=guard, apply=apply)
+
+
+@transaction.atomic
+def application_extend_deadline(*, application: Application, until: datetime, reason: str, actor: User
+                                ) -> Application:
+    """Let one application be submitted after the campaign's filing deadline (city officers only;
+    the permission is checked by the caller's view). Audited."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("请填写延期理由。")})
+    if until <= timezone.now():
+        raise ValidationError({"until": _("延期时间应晚于当前时间。")})
+    case = Application.objects.select_for_update().get(pk=application.pk)
+    case.deadline_extension = until
+    case.extension_reason = reason.strip()[:200]
+    case.save(update_fields=["deadline_extension", "extension_reason", "updated_at"])
+    audit_record(action=AuditAction.CONFIG, actor=actor, obj=case,
+                 detail={"extension_until": until.isoformat(), "reason": case.extension_reason})
+    return case
+
+
+def snapshot_diff(application: Application) -> dict[str, tuple]:
+    """Fields that differ between the last two submitted versions: {field: (before, after)}."""
+    snaps = list(application.snapshots.order_by("-version")[:2])
+    if len(snaps) < 2:
+        return {}
+    after, before = snaps[0].data, snaps[1].data
+    return {k: (before.get(k), after.get(k)) for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
