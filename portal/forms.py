@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal import reference
-from portal.models import CalendarOverride, Campaign, Channel, Unit
+from portal.models import CalendarOverride, Campaign, Channel, ReferenceItem, Unit
 from portal.validators import PhoneField, PostcodeField, USCCField
 
 
@@ -104,3 +104,12 @@ class AuditFilterForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.form_tag = False
+
+
+class ReferenceItemForm(forms.ModelForm):
+    """Labels and activity only: codes stored in cases never change meaning."""
+
+    class Meta:
+        model = ReferenceItem
+        fields = ["label", "short_label", "description", "sort_order", "is_active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}

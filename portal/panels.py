@@ -61,6 +61,16 @@ def audit_panel(request):
     }
 
 
+def expert_panel(request):
+    """Until expert scoring lands, tell experts when review starts."""
+    return {
+        "title": _("评审任务"),
+        "template": "portal/panels/expert.html",
+        "context": {"campaign": current_campaign()},
+        "order": 10,
+    }
+
+
 def register_panels() -> None:
     for role in Role.values:
         dashboard.register(role, campaign_panel)
@@ -68,3 +78,4 @@ def register_panels() -> None:
         dashboard.register(role, city_setup_panel)
     dashboard.register(Role.CHANNEL, channel_units_panel)
     dashboard.register(Role.AUDITOR, audit_panel)
+    dashboard.register(Role.EXPERT, expert_panel)

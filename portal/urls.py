@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from portal.views import audit, auth, campaigns, dashboard, public, units
+from portal.views import audit, auth, campaigns, dashboard, public, reference, units
 
 portal_patterns = [
     path("", public.HomeView.as_view(), name="home"),
@@ -19,6 +19,8 @@ portal_patterns = [
     path("channels/", units.ChannelListView.as_view(), name="channel-list"),
     path("channels/new/", units.ChannelCreateView.as_view(), name="channel-create"),
     path("channels/<int:pk>/edit/", units.ChannelUpdateView.as_view(), name="channel-update"),
+    path("reference/", reference.ReferenceItemListView.as_view(), name="reference-list"),
+    path("reference/<int:pk>/edit/", reference.ReferenceItemUpdateView.as_view(), name="reference-update"),
     path("audit/", audit.AuditEventListView.as_view(), name="audit-list"),
     path("audit/history/", audit.DataHistoryListView.as_view(), name="history-list"),
     path("audit/transitions/", audit.TransitionLogListView.as_view(), name="transition-list"),
