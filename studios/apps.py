@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class StudiosConfig(AppConfig):
     name = "studios"
     verbose_name = "技能大师工作室"
+
+    def ready(self):
+        from studios.panels import register_panels
+
+        register_panels()

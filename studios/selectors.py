@@ -57,3 +57,15 @@ def studios_visible_to(user) -> QuerySet[Studio]:
     if roles.has_role(user, Role.UNIT):
         return qs.filter(unit_id__in=roles.unit_ids(user))
     return qs.none()
+
+
+def latest_return_reasons(application: Application) -> dict[str, str]:
+    """{section_key: reason} of the latest return of the case (empty if never returned, or if it
+    was resubmitted since). The channel's review stores them in TransitionLog.data["sections"]."""
+    from portal.selectors import transitions_for
+
+    last = transitions_for(application).filter(action__in=["return", "submit"]).order_by("-id").first()
+    if last is None or last.action != "return":
+        return {}
+    sections = (last.data or {}).get("sections") or {}
+    return {str(k): str(v) for k, v in sections.items() if v}

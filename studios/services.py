@@ -35,6 +35,7 @@ from portal.workflow import TransitionError, apply_transition
 from studios.enums import (
     EDITABLE_STATUSES,
     ApplicationKind,
+    ApplicationStatus,
     ChangeReason,
     EvidenceSlot,
 )
@@ -202,7 +203,13 @@ def content_hash(data: dict) -> str:
 
 
 def filing_deadline(application: Application) -> datetime:
+    """When the unit's (re)submission closes: the campaign's filing deadline or the case's
+    extension. A case its channel returned may be resubmitted until the channel review deadline
+    (returns happen after filing closed; the resubmission must beat the stage that returned it,
+    domain.md §10.2)."""
     deadline = application.campaign.unit_filing_deadline
+    if application.status == ApplicationStatus.RETURNED:
+        deadline = max(deadline, application.campaign.channel_review_deadline)
     if application.deadline_extension and application.deadline_extension > deadline:
         return application.deadline_extension
     return deadline
@@ -288,3 +295,86 @@ def snapshot_diff(application: Application) -> dict[str, tuple]:
         return {}
     after, before = snaps[0].data, snaps[1].data
     return {k: (before.get(k), after.get(k)) for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
+
+
+# --- Child tables (members, awards) and evidence files ------------------------------------
+
+def _child_model(relation: str):
+    from studios.models import ApplicationAward, ApplicationMember
+
+    return {"members": ApplicationMember, "awards": ApplicationAward}[relation]
+
+
+@transaction.atomic
+def application_rows_save(*, application: Application, relation: str, rows: list[dict]) -> list[int | None]:
+    """Bring one repeating table of Annex 1 ("members" or "awards") in line with the form.
+
+    Call after `application_save` in the same transaction (it holds the row lock and checked the
+    lock version). Each row is {"id": pk or None, "delete": bool, "values": dict or None};
+    `values` None means the row has errors and stays as stored. Rows keep the form's order.
+    Returns the pk of every row (None for deleted or unsaved ones), so the form can carry them.
+    """
+    case = Application.objects.select_for_update().get(pk=application.pk)
+    if case.status not in EDITABLE_STATUSES:
+        raise ValidationError(_("该申报已提交，不能再修改。"), code="not_editable")
+    model = _child_model(relation)
+    existing = {obj.pk: obj for obj in model.objects.filter(application=case)}
+    result: list[int | None] = []
+    for position, row in enumerate(rows):
+        obj = existing.get(row.get("id"))
+        if row.get("delete"):
+            if obj is not None:
+                obj.delete()
+            result.append(None)
+            continue
+        values = row.get("values")
+        if values is None:
+            result.append(obj.pk if obj is not None else None)
+            continue
+        if obj is None:
+            obj = model(application=case)
+        for name, value in values.items():
+            setattr(obj, name, value)
+        obj.position = position
+        obj.full_clean(exclude=["application"])
+        obj.save()
+        result.append(obj.pk)
+    return result
+
+
+@transaction.atomic
+def attachment_add(*, application: Application, slot: str, upload, actor: User):
+    """Store one checked upload (portal.uploads.CheckedUpload) as evidence of an editable case."""
+    from django.core.files.base import ContentFile
+
+    from studios.models import Attachment
+
+    case = Application.objects.select_for_update().get(pk=application.pk)
+    if case.status not in EDITABLE_STATUSES:
+        raise ValidationError(_("该申报已提交，不能再修改。"), code="not_editable")
+    if slot not in EvidenceSlot.values:
+        raise ValidationError(_("未知的材料类别。"), code="slot")
+    attachment = Attachment(
+        application=case, slot=slot, original_name=upload.display_name[:200], content_type=upload.content_type,
+        size=upload.size, sha256=upload.sha256, uploaded_by=actor,
+    )
+    attachment.file.save(f"upload.{upload.extension}", ContentFile(upload.content), save=False)
+    name = attachment.file.name
+    storage = attachment.file.storage
+    try:
+        attachment.save()
+    except Exception:
+        storage.delete(name)
+        raise
+    return attachment
+
+
+@transaction.atomic
+def attachment_delete(*, attachment, actor: User) -> None:
+    """Remove an evidence file of an editable case; the stored file goes once the row is gone."""
+    case = Application.objects.select_for_update().get(pk=attachment.application_id)
+    if case.status not in EDITABLE_STATUSES:
+        raise ValidationError(_("该申报已提交，不能再修改。"), code="not_editable")
+    storage, name = attachment.file.storage, attachment.file.name
+    attachment.delete()
+    transaction.on_commit(lambda: storage.delete(name))
