@@ -148,4 +148,10 @@ def seed_portal() -> dict:
         RoleAssignment.objects.get_or_create(user=user, role=role, **kwargs)
         users[username] = user
 
+    # PORTAL_DEMO only: privileged demo accounts get a TOTP device whose current code the verify
+    # page shows ("演示环境验证码"), so a visitor can pass the second step (docs/security.md).
+    from portal.otp import seed_demo_devices
+
+    seed_demo_devices(users.values())
+
     return {"units": units, "channels": channels, "campaign": campaign, "users": users}

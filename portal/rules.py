@@ -3,7 +3,9 @@
 import rules
 
 from portal import roles
+from portal.crypto import mask_phone
 from portal.enums import ChannelKind, Role
+from portal.pi import register_revealable
 
 
 @rules.predicate
@@ -91,3 +93,19 @@ rules.add_perm("portal.view_audit", is_auditor)
 rules.add_perm("portal.manage_users", is_sysadmin)
 rules.add_perm("portal.manage_roles", is_secadmin)
 rules.add_perm("portal.view_security_events", is_secadmin | is_auditor)
+
+# Security (issue 4): account administration with separated duties, own security, PI reveal.
+rules.add_perm("portal.view_accounts", is_sysadmin | is_secadmin)
+rules.add_perm("portal.unlock_accounts", is_secadmin)
+rules.add_perm("portal.manage_account_security", is_secadmin)
+rules.add_perm("portal.reveal_pi", has_any_role)
+rules.add_perm("portal.reveal_unit_contact", is_city_staff | is_reviewer_of_unit_channel | is_unit_member)
+
+# Fields that may be revealed in full through portal:reveal (see portal/pi.py and pi_inventory.yaml).
+def _units_for(user):
+    from portal.selectors import units_visible_to
+
+    return units_visible_to(user)
+
+
+register_revealable("portal.Unit", "contact_phone", "portal.reveal_unit_contact", mask=mask_phone, queryset=_units_for)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from portal.views import audit, auth, campaigns, dashboard, public, reference, units
+from portal.views import accounts, audit, auth, campaigns, dashboard, pi, public, reference, security, units
 
 portal_patterns = [
     path("", public.HomeView.as_view(), name="home"),
@@ -24,6 +24,27 @@ portal_patterns = [
     path("audit/", audit.AuditEventListView.as_view(), name="audit-list"),
     path("audit/history/", audit.DataHistoryListView.as_view(), name="history-list"),
     path("audit/transitions/", audit.TransitionLogListView.as_view(), name="transition-list"),
+    # Security (issue 4): second factor, re-authentication, own account, PI reveal, account admin.
+    path("security/otp/verify/", security.OTPVerifyView.as_view(), name="otp-verify"),
+    path("security/otp/setup/", security.OTPSetupView.as_view(), name="otp-setup"),
+    path("security/otp/backup-codes/", security.BackupCodesView.as_view(), name="otp-backup-codes"),
+    path("security/reauth/", security.ReauthView.as_view(), name="reauth"),
+    path("security/", security.AccountSecurityView.as_view(), name="account-security"),
+    path("pi/reveal/<str:model_label>/<str:object_id>/<str:field>/", pi.RevealView.as_view(), name="reveal"),
+    path("accounts/", accounts.AccountListView.as_view(), name="account-list"),
+    path("accounts/new/", accounts.AccountCreateView.as_view(), name="account-create"),
+    path("accounts/<int:pk>/", accounts.AccountDetailView.as_view(), name="account-detail"),
+    path("accounts/<int:account_id>/deactivate/", accounts.AccountDeactivateView.as_view(), name="account-deactivate"),
+    path("accounts/<int:account_id>/activate/", accounts.AccountActivateView.as_view(), name="account-activate"),
+    path("accounts/<int:account_id>/reset-password/", accounts.AccountResetPasswordView.as_view(),
+         name="account-reset-password"),
+    path("accounts/<int:account_id>/unlock/", accounts.AccountUnlockView.as_view(), name="account-unlock"),
+    path("accounts/<int:account_id>/end-sessions/", accounts.AccountEndSessionsView.as_view(),
+         name="account-end-sessions"),
+    path("accounts/<int:account_id>/otp-reset/", accounts.AccountOTPResetView.as_view(), name="account-otp-reset"),
+    path("accounts/<int:account_id>/roles/grant/", accounts.RoleGrantView.as_view(), name="role-grant"),
+    path("accounts/<int:account_id>/roles/<int:assignment_id>/revoke/", accounts.RoleRevokeView.as_view(),
+         name="role-revoke"),
 ]
 
 urlpatterns = [

@@ -45,12 +45,17 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Security (issue 4): idle/absolute session limits (needs messages), then deny-by-default sign-in.
+    "portal.security.SessionLimitsMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "portal.middleware.AuditContextMiddleware",
+    # Security (issue 4): 403/404 → audit row; TOTP step, password rotation and no-store.
+    "portal.security.DeniedAccessAuditMiddleware",
+    "portal.security.AccountPolicyMiddleware",
     "portal.access.DenyByDefaultMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -94,11 +99,17 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+# Password policy (等保 8.1.4.1 a; composition is the recorded deviation from ASVS 6.2.5 — see
+# docs/security.md). portal.passwords holds the portal's own validators.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "portal.passwords.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "portal.passwords.ComplexityValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "portal.passwords.ContextWordsValidator"},
+    {"NAME": "portal.passwords.PasswordHistoryValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -208,3 +219,45 @@ LOGGING = {
 # axes.W006 asks to add ip_address to the lockout key. Bureau offices sit behind shared NAT, so
 # an IP lock would lock out a whole district; per-IP throttling is done by rate limits instead.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Security and session policy (issue 4; docs/security.md). Secure defaults: tests run the real
+# enforcement; only the environment can relax a value.
+# ---------------------------------------------------------------------------------------------
+# Second factor (TOTP) for every role except unit users; staff and superusers too.
+PORTAL_OTP_REQUIRED = env_bool("PORTAL_OTP_REQUIRED", True)
+PORTAL_OTP_ROLES = ["channel", "expert", "city_officer", "city_approver", "auditor", "sysadmin", "secadmin"]
+OTP_TOTP_ISSUER = "镇江技能大师工作室"
+# Password rotation (等保 "定期更换"; the ASVS 6.2.10 deviation) and reuse history.
+PORTAL_PASSWORD_MAX_AGE_DAYS = env_int("PORTAL_PASSWORD_MAX_AGE_DAYS", 90)
+PORTAL_PASSWORD_HISTORY = 5
+# Session limits: 30 min idle, 8 h absolute (SessionLimitsMiddleware); sudo mode 15 min.
+PORTAL_SESSION_IDLE_SECONDS = env_int("PORTAL_SESSION_IDLE_SECONDS", 30 * 60)
+PORTAL_SESSION_ABSOLUTE_SECONDS = env_int("PORTAL_SESSION_ABSOLUTE_SECONDS", 8 * 60 * 60)
+PORTAL_SESSION_TOUCH_SECONDS = 60
+PORTAL_REAUTH_SECONDS = env_int("PORTAL_REAUTH_SECONDS", 15 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+PASSWORD_RESET_TIMEOUT = 15 * 60
+# Rate limits (django-ratelimit's counter, keyed per client IP or per user; see portal.security).
+# Login is generous per IP because district offices share one NAT address; the account lockout
+# (axes, 5 failures → 30 min) is what stops password guessing.
+RATELIMIT_ENABLE = env_bool("PORTAL_RATELIMIT_ENABLE", True)
+PORTAL_RATELIMITS = {
+    "login": env_str("PORTAL_RATELIMIT_LOGIN", "60/m"),
+    "otp": "10/m",
+    "reauth": "10/m",
+    "password_reset": "5/m",
+    "public_form": env_str("PORTAL_RATELIMIT_PUBLIC_FORM", "5/m"),
+}
+# Client IP: X-Forwarded-For is trusted only for this many proxy hops (portal.middleware.client_ip).
+PORTAL_TRUSTED_PROXIES = env_int("PORTAL_TRUSTED_PROXIES", 0)
+AXES_CLIENT_IP_CALLABLE = "portal.security.axes_client_ip"
+# The lock lasts 30 minutes from the 5th failure; attempts during the lock do not extend it (an
+# attacker cannot keep a colleague locked out indefinitely by retrying).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+PORTAL_AUDIT_ANON_404_PER_MINUTE = 20
+# Accounts without a sign-in for this many days are disabled by `manage.py disable_stale_accounts`.
+PORTAL_STALE_ACCOUNT_DAYS = env_int("PORTAL_STALE_ACCOUNT_DAYS", 90)
+# Backups (manage.py backup/restore): where archives go by default.
+PORTAL_BACKUP_DIR = env_str("PORTAL_BACKUP_DIR", str(BASE_DIR / "var" / "backups"))

@@ -11,3 +11,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tests run without collectstatic: WhiteNoise would warn about a missing STATIC_ROOT (an error
+# under filterwarnings=error). pytest-django's live_server serves static files from the finders.
+STATIC_ROOT = None

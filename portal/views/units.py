@@ -1,6 +1,7 @@
+from django.contrib import messages
 from django.contrib.messages.views import SuccessMessageMixin
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -61,8 +62,10 @@ class UnitFormMixin(PortalPermissionMixin, SuccessMessageMixin):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
     def form_valid(self, form):
+        # unit_save is the one write; ModelFormMixin.form_valid would save the row a second time.
         self.object = unit_save(unit=form.instance, actor=self.request.user)
-        return super().form_valid(form)
+        messages.success(self.request, self.get_success_message(form.cleaned_data))
+        return HttpResponseRedirect(self.get_success_url())
 
     def get_success_url(self):
         return reverse_lazy("portal:unit-detail", kwargs={"pk": self.object.pk})
