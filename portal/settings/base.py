@@ -213,7 +213,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint.progress": {"level": "WARNING"}},
 }
 
 # axes.W006 asks to add ip_address to the lockout key. Bureau offices sit behind shared NAT, so
@@ -261,3 +261,11 @@ PORTAL_AUDIT_ANON_404_PER_MINUTE = 20
 PORTAL_STALE_ACCOUNT_DAYS = env_int("PORTAL_STALE_ACCOUNT_DAYS", 90)
 # Backups (manage.py backup/restore): where archives go by default.
 PORTAL_BACKUP_DIR = env_str("PORTAL_BACKUP_DIR", str(BASE_DIR / "var" / "backups"))
+
+# Scheduled jobs (bin/run starts `celery worker -B`).
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {
+    "disable-stale-accounts": {"task": "portal.tasks.disable_stale_accounts", "schedule": crontab(hour=2, minute=15)},
+    "audit-purge": {"task": "portal.tasks.audit_purge", "schedule": crontab(hour=3, minute=0, day_of_week=0)},
+}

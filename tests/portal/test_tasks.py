@@ -1,0 +1,28 @@
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from portal import tasks
+from portal.models import User
+
+
+def test_beat_schedule_names_real_tasks():
+    from portal.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert scheduled == {"portal.tasks.disable_stale_accounts", "portal.tasks.audit_purge"}
+    assert scheduled <= set(app.tasks)
+
+
+@pytest.mark.django_db
+def test_disable_stale_accounts_task_deactivates_only_stale_users():
+    long_ago = timezone.now() - timedelta(days=settings.PORTAL_STALE_ACCOUNT_DAYS + 5)
+    stale = User.objects.create(username="laozhang", last_login=long_ago, date_joined=long_ago)
+    fresh = User.objects.create(username="xiaoli", last_login=timezone.now())
+    tasks.disable_stale_accounts.delay()
+    stale.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (stale.is_active, fresh.is_active) == (False, True)
