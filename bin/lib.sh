@@ -55,7 +55,7 @@ deb_installed() {
 }
 
 DEBIAN_PACKAGES=(postgresql redis-server fonts-noto-cjk chromium poppler-utils
-                 libpango-1.0-0 libpangoft2-1.0-0)
+                 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 
 ensure_debian_packages() {
     local missing=() p
