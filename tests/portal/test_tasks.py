@@ -26,3 +26,14 @@ def test_disable_stale_accounts_task_deactivates_only_stale_users():
     stale.refresh_from_db()
     fresh.refresh_from_db()
     assert (stale.is_active, fresh.is_active) == (False, True)
+
+
+def test_days_left_reads_as_plain_chinese():
+    from django.utils import timezone
+
+    from portal.templatetags.portal_tags import days_left
+
+    now = timezone.now()
+    assert [days_left(now + timedelta(days=183, minutes=1)), days_left(now + timedelta(hours=5, minutes=1)),
+            days_left(now + timedelta(minutes=10)), days_left(now - timedelta(minutes=1))] == [
+        "183天", "5小时", "不足1小时", "已截止"]

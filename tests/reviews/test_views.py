@@ -44,7 +44,7 @@ def test_queue_lists_pending_cases_with_quota_and_deadline(client, world, in_rev
     assert "已推荐 1 / 2" in page
     assert "还可推荐 1 家" in page
     assert "2026年5月29日 17:30" in page
-    assert "距截止还有 1 日，23 小时" in page
+    assert "距截止还有 1天" in page
     assert [a.pk for a in response.context["applications"]] == [first.pk]
     assert first.case_number in page and first.studio_name in page and first.lead_name in page
     assert world.unit_a.name in page and "第 1 版" in page
