@@ -18,6 +18,7 @@ from django.views.generic import DetailView, TemplateView
 
 from portal.access import PortalPermissionMixin
 from portal.enums import AuditAction
+from portal.security import RecentAuthRequiredMixin
 from portal.selectors import current_campaign, transitions_for
 from portal.services import audit_record
 from portal.workflow import TransitionError
@@ -150,9 +151,10 @@ def _history_row(log) -> dict:
     }
 
 
-class ApplicationActionView(ApplicationReviewView):
+class ApplicationActionView(RecentAuthRequiredMixin, ApplicationReviewView):
     """POST one pre-review action on one application; on a refusal the review page is shown
-    again with the message and the officer's input kept."""
+    again with the message and the officer's input kept. Decisions demand a password + TOTP
+    entry within the last 15 minutes (RecentAuthRequiredMixin, security.md #8)."""
 
     permission_required = "studios.prereview_application"
     http_method_names = ["post"]

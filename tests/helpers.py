@@ -70,6 +70,15 @@ def login(client: Client, user: User, *, otp: bool = True) -> Client:
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
+    if otp:
+        # A real sign-in (password, then TOTP) opens the 15-minute re-authentication window.
+        import time
+
+        from portal.security import SESSION_REAUTH_AT
+
+        session = client.session
+        session[SESSION_REAUTH_AT] = time.time()
+        session.save()
     return client
 
 

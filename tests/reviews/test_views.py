@@ -265,3 +265,20 @@ def test_review_page_query_count_does_not_grow_with_rows(client, world, in_revie
     with django_assert_num_queries(14):
         response = client.get(review_url(big))
     assert len(response.context["members"]) == 5
+
+
+def test_decisions_demand_recent_authentication(client, world, in_review, submit):
+    """security.md #8: a session whose last password + TOTP entry is older than 15 minutes is sent to
+    re-authenticate, and the decision is not taken."""
+    from portal.security import SESSION_REAUTH_AT
+
+    app = submit()
+    login(client, world.users["channel"])
+    session = client.session
+    session[SESSION_REAUTH_AT] = 0
+    session.save()
+    response = client.post(review_url(app, "recommend"), {"recommend-rank": "1", "recommend-opinion": "同意推荐。"})
+    app.refresh_from_db()
+    assert (response.status_code, app.status, Recommendation.objects.filter(application=app).count()) == (
+        302, S.SUBMITTED, 0)
+    assert response["Location"].startswith(reverse("portal:reauth") + "?next=")
