@@ -44,6 +44,9 @@ class AuditAction(models.TextChoices):
     OTP = "otp", _("双因素认证")
     ACCOUNT = "account", _("账号管理")
     CONFIG = "config", _("配置变更")
+    WORKFLOW = "workflow", _("业务流转")
+    INTEGRITY = "integrity", _("完整性告警")
+    RETENTION = "retention", _("到期清理")
 
 
 class AuditOutcome(models.TextChoices):
