@@ -42,6 +42,29 @@ def audit_payload(event: AuditEvent) -> dict[str, Any]:
     }
 
 
+# actor_role of rows without a signed-in actor with a role (never empty, so an auditor can tell
+# "not signed in" from "a background job" from "signed in without any role").
+AUDIT_ROLE_ANONYMOUS = "anonymous"  # a request without a signed-in user (failed login, lockout …)
+AUDIT_ROLE_SYSTEM = "system"  # no request and no actor (management commands, Celery)
+AUDIT_ROLE_NONE = "none"  # a signed-in account that holds no role
+AUDIT_ROLE_SUPERUSER = "superuser"  # a superuser that holds no role
+# Events about the actor's own account: that account is their object when no other is given.
+_OWN_ACCOUNT_ACTIONS = frozenset({AuditAction.LOGIN, AuditAction.LOGOUT, AuditAction.PASSWORD_CHANGE,
+                                  AuditAction.OTP})
+
+
+def _printable(text: str) -> str:
+    """`text` without control characters (CR, LF, NUL …): an attacker-typed username cannot
+    smuggle line breaks into anything that later prints audit rows line by line."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
+def _audit_role(actor, request) -> str:
+    if actor is not None:
+        return roles.primary_role(actor) or (AUDIT_ROLE_SUPERUSER if actor.is_superuser else AUDIT_ROLE_NONE)
+    return AUDIT_ROLE_ANONYMOUS if request is not None else AUDIT_ROLE_SYSTEM
+
+
 def audit_record(
     *,
     action: str,
@@ -55,13 +78,20 @@ def audit_record(
     """Append one security event, chained to the previous one.
 
     Runs inside the caller's transaction when there is one, so a failed audit insert rolls back
-    the business change it describes. Request data (IP, path, request id, role) is taken from the
-    current request when not given.
+    the business change it describes. Request data (IP, path, request id) is taken from the
+    current request when not given; the actor defaults to the request's signed-in user.
+
+    Every row gets a role: the actor's primary role, or AUDIT_ROLE_ANONYMOUS / _SYSTEM / _NONE /
+    _SUPERUSER (see above). For sign-in, sign-out, second-factor and password-change events the
+    object defaults to the actor's own account. `username` (used when there is no actor) is
+    stored without control characters.
     """
     request = request or current_request()
     request_user = getattr(request, "user", None) if request is not None else None
     if actor is None and request_user is not None and request_user.is_authenticated:
         actor = request_user
+    if obj is None and actor is not None and action in _OWN_ACCOUNT_ACTIONS:
+        obj = actor
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_AUDIT_CHAIN_LOCK])
@@ -69,8 +99,8 @@ def audit_record(
         event = AuditEvent(
             created_at=timezone.now(),
             actor_id=actor.pk if actor else None,
-            actor_username=(actor.get_username() if actor else username)[:150],
-            actor_role=(roles.primary_role(actor) or "") if actor else "",
+            actor_username=(actor.get_username() if actor else _printable(username))[:150],
+            actor_role=_audit_role(actor, request),
             ip=client_ip(request) if request is not None else None,
             action=action,
             outcome=outcome,

@@ -3,8 +3,9 @@
 An app declares its workflow as a `Workflow` of `Transition`s (see studios/workflow.py). Buttons
 come from `available_actions(case, user)`; the app's `<case>_transition` service calls
 `apply_transition`, which locks the row, checks source state and permission, runs the app's
-guard (deadline, quota …), sets the status, and writes the TransitionLog row, all in one
-transaction. Nothing else assigns `status`.
+guard (deadline, quota …), sets the status, and writes the TransitionLog row (workflow history,
+with the reason) and one WORKFLOW AuditEvent (security trail: actor, role, IP, request id), all in
+one transaction. Nothing else assigns `status`.
 """
 
 from collections.abc import Callable, Iterable
@@ -84,8 +85,14 @@ def apply_transition(
     `guard(case, transition)` raises TransitionError to refuse (deadline passed, quota full …);
     `apply(case, transition)` sets extra fields (rank, opinion …) before the save. The row is
     locked with SELECT … FOR UPDATE, so two officers acting at once are serialised.
+
+    Side effects, in the same transaction (a failure of either rolls the status change back):
+    one TransitionLog row, and exactly one AuditEvent (action WORKFLOW, outcome success, object
+    the case, detail {workflow, action, label, from, to, transition_log}; the free-text reason
+    stays in the TransitionLog only). Refused transitions write neither.
     """
-    from portal.services import transition_log_create
+    from portal.enums import AuditAction
+    from portal.services import audit_record, transition_log_create
 
     transition = workflow.get(action)
     with transaction.atomic():
@@ -107,9 +114,14 @@ def apply_transition(
         if apply is not None:
             apply(case, transition)
         case.save()
-        transition_log_create(
+        log = transition_log_create(
             case=case, action=action, from_status=from_status, to_status=transition.target,
             actor=actor, reason=reason, data=data,
+        )
+        audit_record(
+            action=AuditAction.WORKFLOW, actor=actor, obj=case,
+            detail={"workflow": workflow.name, "action": action, "label": str(transition.label),
+                    "from": str(from_status), "to": str(transition.target), "transition_log": log.pk},
         )
     return case
 

@@ -207,13 +207,37 @@ PORTAL_DEMO = env_bool("PORTAL_DEMO", False)
 PORTAL_SITE_NAME = "镇江市技能大师工作室管理平台"
 PORTAL_AUDIT_RETENTION_DAYS = env_int("PORTAL_AUDIT_RETENTION_DAYS", 366)
 
+# Logs and error mails (security.md #19; portal/reporting.py): ID and mobile numbers masked,
+# secret-named values (passwords, tokens, session and CSRF values) starred in error reports, one
+# log record per line (a CR/LF in user input cannot forge a record). Server errors are mailed to
+# DJANGO_ADMINS (comma-separated addresses) when set. No Sentry or other external error service.
+ADMINS = [(address, address) for address in env_list("DJANGO_ADMINS", [])]
+SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.reporting.ExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "portal.reporting.ExceptionReporter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "formatters": {
+        "plain": {"class": "portal.reporting.SafeFormatter",
+                  "format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "mail_admins": {"class": "portal.reporting.AdminEmailHandler", "level": "ERROR", "formatter": "plain",
+                        "filters": ["require_debug_false"], "include_html": False},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint.progress": {"level": "WARNING"}},
+    "loggers": {
+        # Replaces Django's default "django" logger (its console handler and unfiltered error mail).
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # At DEBUG it logs every missing template variable with the whole context (CSRF token …).
+        "django.template": {"level": "INFO"},
+        "django.db.backends": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }
 
 # axes.W006 asks to add ip_address to the lockout key. Bureau offices sit behind shared NAT, so

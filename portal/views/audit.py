@@ -1,10 +1,65 @@
+from functools import lru_cache
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.translation import gettext as _
 from django.views.generic import ListView
 from pghistory.models import Events
 
 from portal.access import PortalPermissionMixin
+from portal.enums import AuditAction, Role
 from portal.forms import AuditFilterForm
-from portal.models import TransitionLog
+from portal.models import AuditEvent, TransitionLog
 from portal.selectors import audit_events_visible_to
+from portal.services import AUDIT_ROLE_ANONYMOUS, AUDIT_ROLE_NONE, AUDIT_ROLE_SUPERUSER, AUDIT_ROLE_SYSTEM
+
+
+def audit_role_label(value: str) -> str:
+    """The Chinese name of an AuditEvent.actor_role (a Role value or one of the AUDIT_ROLE_* markers)."""
+    markers = {AUDIT_ROLE_ANONYMOUS: _("未登录"), AUDIT_ROLE_SYSTEM: _("系统任务"), AUDIT_ROLE_NONE: _("无角色"),
+               AUDIT_ROLE_SUPERUSER: _("超级用户")}
+    if value in markers:
+        return markers[value]
+    return str(Role(value).label) if value in Role.values else value
+
+
+@lru_cache(maxsize=32)
+def _model_of(label: str):
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+
+
+def _status_label(model, value: str) -> str:
+    if model is None:
+        return value
+    try:
+        choices = dict(model._meta.get_field("status").flatchoices)
+    except FieldDoesNotExist:
+        return value
+    return str(choices.get(value, value))
+
+
+def audit_object_label(event: AuditEvent) -> str:
+    """The object as the auditor reads it: "申报 #12" (model verbose name and id)."""
+    if not event.object_type:
+        return ""
+    model = _model_of(event.object_type)
+    name = str(model._meta.verbose_name) if model is not None else event.object_type
+    return f"{name} #{event.object_id}" if event.object_id else name
+
+
+def audit_detail_text(event: AuditEvent) -> str:
+    """One line for the detail column. Workflow rows read "提交申报：草稿 → 待初审"."""
+    detail = event.detail or {}
+    if event.action == AuditAction.WORKFLOW and {"from", "to"} <= set(detail):
+        model = _model_of(event.object_type)
+        return _("%(label)s：%(from)s → %(to)s") % {
+            "label": detail.get("label") or detail.get("action", ""),
+            "from": _status_label(model, detail["from"]), "to": _status_label(model, detail["to"]),
+        }
+    return "；".join(f"{key}: {value}" for key, value in detail.items() if not isinstance(value, dict | list))
 
 
 class AuditEventListView(PortalPermissionMixin, ListView):
@@ -21,7 +76,8 @@ class AuditEventListView(PortalPermissionMixin, ListView):
         if self.filter_form.is_valid():
             data = self.filter_form.cleaned_data
             if data["q"]:
-                qs = qs.filter(actor_username__icontains=data["q"]) | qs.filter(path__icontains=data["q"])
+                qs = (qs.filter(actor_username__icontains=data["q"]) | qs.filter(path__icontains=data["q"])
+                      | qs.filter(request_id=data["q"].strip()))
             if data["action"]:
                 qs = qs.filter(action=data["action"])
             if data["start"]:
@@ -33,6 +89,10 @@ class AuditEventListView(PortalPermissionMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter_form"] = self.filter_form
+        for event in context["events"]:
+            event.role_label = audit_role_label(event.actor_role)
+            event.object_label = audit_object_label(event)
+            event.detail_text = audit_detail_text(event)
         return context
 
 
