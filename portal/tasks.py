@@ -15,3 +15,17 @@ def disable_stale_accounts() -> None:
 def audit_purge() -> None:
     """Weekly: drop security events past the retention period (never younger than 180 days)."""
     call_command("audit_purge")
+
+
+@shared_task
+def anonymise_expired() -> None:
+    """Nightly: anonymise rejected/withdrawn applications and stale drafts past their retention
+    period (PORTAL_APPLICATION_RETENTION_DAYS; PIPL Art. 47)."""
+    call_command("anonymise_expired")
+
+
+@shared_task
+def verify_integrity() -> None:
+    """Weekly: re-check every evidence file digest and snapshot seal; a mismatch writes an
+    INTEGRITY audit row and fails the task (security.md #21)."""
+    call_command("verify_integrity")

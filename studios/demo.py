@@ -26,6 +26,7 @@ from portal.uploads import check_upload
 from portal.validators import id_check_char
 from studios.enums import EvidenceSlot, StudioStatus
 from studios.models import Application, ApplicationAward, ApplicationMember, Studio
+from studios.notice import PRIVACY_NOTICE_VERSION
 from studios.services import application_create, application_save, application_submit, attachment_add
 
 FONT_CANDIDATES = [
@@ -334,7 +335,7 @@ def _build(*, unit, campaign, actor, fields: dict, members, awards, evidence, su
         attachment_add(application=app, slot=slot, upload=evidence_upload(name, title, fields["lead_name"], kind),
                        actor=actor)
     if submit:
-        app = application_submit(application=app, actor=actor)
+        app = application_submit(application=app, actor=actor, notice_version=PRIVACY_NOTICE_VERSION)
     return app
 
 

@@ -79,6 +79,11 @@ class Application(models.Model):
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     deadline_extension = models.DateTimeField(_("延期至"), null=True, blank=True)
     extension_reason = models.CharField(_("延期理由"), max_length=200, blank=True)
+    # Privacy notice acknowledged at the latest submission (studios.notice; each snapshot keeps its own).
+    notice_version = models.CharField(_("个人信息处理告知版本"), max_length=20, blank=True)
+    notice_accepted_at = models.DateTimeField(_("告知确认时间"), null=True, blank=True)
+    # Set by studios.services.application_anonymise once the retention period has passed.
+    anonymised_at = models.DateTimeField(_("匿名化时间"), null=True, blank=True)
 
     # Cover (封面)
     studio_name = models.CharField(_("工作室名称"), max_length=100, blank=True)
@@ -234,13 +239,18 @@ class ApplicationSnapshot(models.Model):
     """The form as submitted (one per submission): what the reviewer saw, and the base of diffs.
 
     `data` is the canonical JSON of the form (no ciphertext, ID number masked); `content_hash` is
-    printed on the PDF so a stamped scan can be matched to this version.
+    its SHA-256, printed on the PDF so a stamped scan can be matched to this version; `seal` is an
+    HMAC-SHA256 over (application, version, content_hash) under the integrity key, so an edit of
+    `data` that also recomputes `content_hash` is still detected (studios.services.snapshot_verify).
+    `notice_version` is the privacy notice the unit acknowledged with this submission.
     """
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="snapshots")
     version = models.PositiveIntegerField()
     data = models.JSONField()
     content_hash = models.CharField(max_length=64)
+    seal = models.CharField(max_length=64, blank=True)
+    notice_version = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -252,3 +262,4 @@ class ApplicationSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id} v{self.version}"
+

@@ -9,20 +9,38 @@ Contracts:
   submit of the same version is refused as wrong-state, so double clicks make one submission.
 - Deadlines: units file until campaign.unit_filing_deadline (or the case's extension); channels
   act until campaign.channel_review_deadline.
+- Privacy notice: `application_submit` requires the `notice_version` the unit ticked to be the
+  current `studios.notice.PRIVACY_NOTICE_VERSION`; it is stored on the case and its snapshot.
+- Integrity (security.md #21): snapshots carry a SHA-256 `content_hash` and an HMAC `seal`
+  (`snapshot_verify`); attachments carry the SHA-256 taken at upload (`attachment_verify`).
+  A mismatch is reported with `integrity_alert` (one INTEGRITY audit row, outcome failure).
+- Files (security.md #32, L9): `attachment_add` never leaves a row without its file nor a file
+  without its row (a storage OSError becomes `StorageUnavailable`); deleted rows lose their file
+  on commit (studios.models.attachment_file_cleanup).
+- Retention (security.md #25): `application_anonymise` wipes the personal information of one
+  case, its children, files, snapshots and history rows; `retention_candidates` lists the cases
+  past PORTAL_APPLICATION_RETENTION_DAYS.
 """
 
 import hashlib
+import hmac
 import json
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 
+import pghistory.models
+import pgtrigger
+from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import crypto
-from portal.enums import AuditAction
+from portal.enums import AuditAction, AuditOutcome
 from portal.models import Campaign, Unit, User
 from portal.services import audit_record
 from portal.validators import (
@@ -39,13 +57,21 @@ from studios.enums import (
     ChangeReason,
     EvidenceSlot,
 )
-from studios.models import Application, ApplicationSnapshot
+from studios.models import Application, ApplicationAward, ApplicationMember, ApplicationSnapshot, Attachment
+from studios.notice import PRIVACY_NOTICE_OUTDATED, PRIVACY_NOTICE_REQUIRED, PRIVACY_NOTICE_VERSION
 from studios.sections import SECTION_OF_FIELD
 from studios.workflow import APPLICATION_WORKFLOW
+
+logger = logging.getLogger(__name__)
 
 
 class StaleDraftError(ValidationError):
     """The draft changed since the caller loaded it (another tab or person saved first)."""
+
+
+class StorageUnavailable(ValidationError):
+    """The evidence file could not be written to storage (disk full, I/O error, …); nothing was
+    stored. The message is for the user, in Chinese."""
 
 
 def _case_prefix(kind: str) -> str:
@@ -198,8 +224,71 @@ def snapshot_data(application: Application) -> dict:
 
 
 def content_hash(data: dict) -> str:
+    """SHA-256 of the canonical JSON (sorted keys, UTF-8): stable across the jsonb round trip."""
     body = json.dumps(data, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+SEAL_CONTEXT = b"zjsm/studios/snapshot-seal/v1"
+
+
+def _integrity_key() -> bytes:
+    """settings.PORTAL_INTEGRITY_KEY, or (when empty) a key derived from PORTAL_BLIND_INDEX_KEY
+    by a domain-separated HMAC. Never SECRET_KEY."""
+    configured = getattr(settings, "PORTAL_INTEGRITY_KEY", "")
+    if configured:
+        return configured.encode("utf-8")
+    return hmac.new(settings.PORTAL_BLIND_INDEX_KEY.encode("utf-8"), SEAL_CONTEXT, hashlib.sha256).digest()
+
+
+def snapshot_seal(*, application_id: int, version: int, digest: str) -> str:
+    """HMAC-SHA256 binding a snapshot's content hash to its case and version."""
+    message = f"{application_id}:{version}:{digest}".encode()
+    return hmac.new(_integrity_key(), message, hashlib.sha256).hexdigest()
+
+
+def snapshot_verify(snapshot: ApplicationSnapshot) -> bool:
+    """True when the stored data still hashes to `content_hash` and the seal matches (an edit of
+    the data that also recomputed the plain hash fails the keyed seal). No side effects."""
+    actual = content_hash(snapshot.data)
+    expected_seal = snapshot_seal(application_id=snapshot.application_id, version=snapshot.version,
+                                  digest=snapshot.content_hash)
+    return hmac.compare_digest(actual, snapshot.content_hash) and bool(snapshot.seal) and \
+        hmac.compare_digest(expected_seal, snapshot.seal)
+
+
+def file_sha256(field_file) -> str | None:
+    """SHA-256 of a stored file, read in chunks; None when the file is missing."""
+    digest = hashlib.sha256()
+    try:
+        with field_file.storage.open(field_file.name, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+                digest.update(chunk)
+    except FileNotFoundError:
+        return None
+    return digest.hexdigest()
+
+
+def attachment_verify(attachment: Attachment) -> tuple[bool, str]:
+    """(ok, actual digest or "missing") of one evidence file against the digest taken at upload."""
+    actual = file_sha256(attachment.file)
+    if actual is None:
+        return False, "missing"
+    return hmac.compare_digest(actual, attachment.sha256), actual
+
+
+def integrity_alert(*, obj, kind: str, expected: str, actual: str, actor: User | None = None,
+                    request=None) -> None:
+    """Raise the alarm for stored data that no longer matches its digest: one INTEGRITY audit row
+    (outcome failure; the auditor's log and `audit_list` filters show it) and an ERROR log line
+    (the operators' log alerting). `kind` is "attachment" or "snapshot"."""
+    detail = {"kind": kind, "expected": expected, "actual": actual}
+    if isinstance(obj, (Attachment, ApplicationSnapshot)):
+        detail["application"] = obj.application_id
+    audit_record(action=AuditAction.INTEGRITY, outcome=AuditOutcome.FAILURE, actor=actor, obj=obj,
+                 detail=detail, request=request)
+    logger.error("integrity check failed: %s %s expected=%s actual=%s", kind, getattr(obj, "pk", ""),
+                 expected, actual)
 
 
 def filing_deadline(application: Application) -> datetime:
@@ -252,8 +341,28 @@ def application_transition(*, application: Application, action: str, actor: User
     )
 
 
-def application_submit(*, application: Application, actor: User) -> Application:
-    """Validate everything, freeze a snapshot and submit to the channel (or the city)."""
+def snapshot_freeze(case: Application, *, notice_version: str) -> ApplicationSnapshot:
+    """Write the immutable snapshot of `case` at its current `version`, hashed and sealed."""
+    data = snapshot_data(case)
+    digest = content_hash(data)
+    return ApplicationSnapshot.objects.create(
+        application=case, version=case.version, data=data, content_hash=digest,
+        seal=snapshot_seal(application_id=case.pk, version=case.version, digest=digest),
+        notice_version=notice_version,
+    )
+
+
+def application_submit(*, application: Application, actor: User, notice_version: str) -> Application:
+    """Validate everything, freeze a snapshot and submit to the channel (or the city).
+
+    `notice_version` is the privacy notice version the unit ticked on the submit step; anything
+    but the current PRIVACY_NOTICE_VERSION is refused (TransitionError code "notice") before any
+    write. The version and the time are stored on the case and on the snapshot.
+    """
+    if not notice_version:
+        raise TransitionError(PRIVACY_NOTICE_REQUIRED, code="notice")
+    if notice_version != PRIVACY_NOTICE_VERSION:
+        raise TransitionError(PRIVACY_NOTICE_OUTDATED, code="notice")
 
     def guard(case, transition):
         problems = application_problems(case)
@@ -261,11 +370,12 @@ def application_submit(*, application: Application, actor: User) -> Application:
             raise TransitionError(_("申报表尚有未完成或不符合要求的内容，请按提示修改后再提交。"), code="incomplete")
 
     def apply(case, transition):
+        now = timezone.now()
         case.version += 1
-        case.submitted_at = timezone.now()
-        data = snapshot_data(case)
-        ApplicationSnapshot.objects.create(application=case, version=case.version, data=data,
-                                           content_hash=content_hash(data))
+        case.submitted_at = now
+        case.notice_version = notice_version
+        case.notice_accepted_at = now
+        snapshot_freeze(case, notice_version=notice_version)
 
     return application_transition(application=application, action="submit", actor=actor, guard=guard, apply=apply)
 
@@ -300,8 +410,6 @@ def snapshot_diff(application: Application) -> dict[str, tuple]:
 # --- Child tables (members, awards) and evidence files ------------------------------------
 
 def _child_model(relation: str):
-    from studios.models import ApplicationAward, ApplicationMember
-
     return {"members": ApplicationMember, "awards": ApplicationAward}[relation]
 
 
@@ -342,39 +450,147 @@ def application_rows_save(*, application: Application, relation: str, rows: list
     return result
 
 
-@transaction.atomic
-def attachment_add(*, application: Application, slot: str, upload, actor: User):
-    """Store one checked upload (portal.uploads.CheckedUpload) as evidence of an editable case."""
-    from django.core.files.base import ContentFile
+def attachment_add(*, application: Application, slot: str, upload, actor: User) -> Attachment:
+    """Store one checked upload (portal.uploads.CheckedUpload) as evidence of an editable case.
 
-    from studios.models import Attachment
-
-    case = Application.objects.select_for_update().get(pk=application.pk)
-    if case.status not in EDITABLE_STATUSES:
-        raise ValidationError(_("该申报已提交，不能再修改。"), code="not_editable")
-    if slot not in EvidenceSlot.values:
-        raise ValidationError(_("未知的材料类别。"), code="slot")
-    attachment = Attachment(
-        application=case, slot=slot, original_name=upload.display_name[:200], content_type=upload.content_type,
-        size=upload.size, sha256=upload.sha256, uploaded_by=actor,
-    )
-    attachment.file.save(f"upload.{upload.extension}", ContentFile(upload.content), save=False)
-    name = attachment.file.name
-    storage = attachment.file.storage
+    The file is written first, then the row, in one transaction. If the storage write fails
+    (OSError: disk full, I/O error, permissions) nothing is written and StorageUnavailable is
+    raised; if the row or the commit fails, the file just written is deleted before the error
+    propagates. So no row ever points at a missing file and no file is left without a row
+    (security.md L9). Called inside an outer transaction that later rolls back, the file stays
+    until `manage.py verify_integrity --delete-orphans` removes it.
+    """
+    storage = Attachment._meta.get_field("file").storage
+    stored: list[str] = []
     try:
-        attachment.save()
-    except Exception:
-        storage.delete(name)
+        with transaction.atomic():
+            case = Application.objects.select_for_update().get(pk=application.pk)
+            if case.status not in EDITABLE_STATUSES:
+                raise ValidationError(_("该申报已提交，不能再修改。"), code="not_editable")
+            if slot not in EvidenceSlot.values:
+                raise ValidationError(_("未知的材料类别。"), code="slot")
+            attachment = Attachment(
+                application=case, slot=slot, original_name=upload.display_name[:200],
+                content_type=upload.content_type, size=upload.size, sha256=upload.sha256, uploaded_by=actor,
+            )
+            try:
+                attachment.file.save(f"upload.{upload.extension}", ContentFile(upload.content), save=False)
+            except OSError as exc:
+                logger.error("evidence storage failed for application %s: %s", case.pk, exc)
+                raise StorageUnavailable(
+                    _("文件未能保存（服务器存储暂时不可用），请稍后重新上传。已填写的内容不受影响。"),
+                    code="storage",
+                ) from exc
+            stored.append(attachment.file.name)
+            attachment.save()
+    except BaseException:
+        for name in stored:
+            storage.delete(name)
         raise
     return attachment
 
 
 @transaction.atomic
-def attachment_delete(*, attachment, actor: User) -> None:
-    """Remove an evidence file of an editable case; the stored file goes once the row is gone."""
+def attachment_delete(*, attachment: Attachment, actor: User) -> None:
+    """Remove an evidence file of an editable case; the stored file goes once the deletion is
+    committed (studios.models.attachment_file_cleanup)."""
     case = Application.objects.select_for_update().get(pk=attachment.application_id)
     if case.status not in EDITABLE_STATUSES:
         raise ValidationError(_("该申报已提交，不能再修改。"), code="not_editable")
-    storage, name = attachment.file.storage, attachment.file.name
     attachment.delete()
-    transaction.on_commit(lambda: storage.delete(name))
+
+
+# --- Retention (security.md #25) ----------------------------------------------------------------
+
+ANONYMISED = "已匿名化"
+# Statuses whose personal information is kept only for the retention period, counted from the
+# case's last change: rejected by the channel or the city, removed after an objection, withdrawn.
+RETENTION_STATUSES = frozenset({
+    ApplicationStatus.CHANNEL_REJECTED, ApplicationStatus.NOT_SELECTED,
+    ApplicationStatus.REMOVED_AFTER_OBJECTION, ApplicationStatus.WITHDRAWN,
+})
+# What anonymisation writes over the case's own columns (children, files, snapshots and history
+# rows are deleted). Names become ANONYMISED; everything else personal or narrative is emptied.
+# Kept: case number, kind, campaign, unit, channel, studio, status, versions, dates, work field,
+# employer (the unit), office area: what the programme's statistics need, nothing personal.
+ANONYMISED_VALUES = {
+    "studio_name": ANONYMISED, "lead_name": ANONYMISED, "previous_lead": ANONYMISED,
+    "lead_gender": "", "lead_ethnicity": "", "lead_political_status": "", "lead_phone": "",
+    "studio_location": "", "lead_education": "", "lead_work_start": None, "lead_occupation": "",
+    "lead_admin_post": "", "lead_skill_level": "", "lead_id_number": "", "lead_id_index": "",
+    "lead_address": "", "lead_postcode": "", "lead_honours": [], "change_reason_other": "",
+    "lead_achievements": "", "condition_claims": {}, "unit_introduction": "", "unit_support": "",
+    "work_plan": "", "report_basic_conditions": "", "report_necessity": "", "report_unit_support": "",
+    "report_work_plan": "", "extension_reason": "",
+}
+
+
+def retention_candidates(*, now: datetime | None = None, days: int | None = None):
+    """Cases whose personal information is past retention and not yet anonymised: rejected,
+    not selected, removed or withdrawn, and drafts never submitted, whose last change
+    (`updated_at`) is older than `days` (default settings.PORTAL_APPLICATION_RETENTION_DAYS)."""
+    now = now or timezone.now()
+    days = settings.PORTAL_APPLICATION_RETENTION_DAYS if days is None else days
+    cutoff = now - timedelta(days=days)
+    never_submitted = Q(status=ApplicationStatus.DRAFT, version=0)
+    return (Application.objects.filter(anonymised_at__isnull=True, updated_at__lt=cutoff)
+            .filter(Q(status__in=sorted(RETENTION_STATUSES)) | never_submitted)
+            .order_by("pk"))
+
+
+def _history_models() -> dict:
+    """pghistory event models of the case and its children: {tracked model: event model}."""
+    found = {}
+    for model in apps.get_models():
+        if issubclass(model, pghistory.models.Event) and model._meta.managed:
+            tracked = getattr(model, "pgh_tracked_model", None)
+            if tracked in (Application, ApplicationMember, ApplicationAward, Attachment):
+                found[tracked] = model
+    return found
+
+
+@transaction.atomic
+def application_anonymise(*, application: Application) -> dict[str, int]:
+    """Wipe the personal information of one case past retention; returns what was removed.
+
+    Only cases with a status in RETENTION_STATUSES or never-submitted drafts (ValidationError
+    otherwise); the age check is the caller's (`retention_candidates`).
+
+    Overwrites the case's personal and narrative columns (ANONYMISED_VALUES), deletes its
+    members, awards, evidence rows (their files go on commit), snapshots (immutable and full of
+    names, so they are deleted rather than masked) and every pghistory event row of the case and
+    of those children (the events copy the personal columns; ciphertext included). Runs with
+    the pgtrigger triggers ignored, so the wipe itself writes no history event carrying the old
+    values and the append-only history tables can be cleaned. TransitionLog rows (statuses,
+    actors, reasons) and audit events are kept. Idempotent: an anonymised case is skipped. The
+    caller writes the RETENTION audit row (see the `anonymise_expired` command).
+    """
+    case = Application.objects.select_for_update().get(pk=application.pk)
+    counts = {"applications": 0, "members": 0, "awards": 0, "attachments": 0, "snapshots": 0,
+              "history_rows": 0}
+    if case.anonymised_at is not None:
+        return counts
+    if not (case.status in RETENTION_STATUSES or (case.status == ApplicationStatus.DRAFT and case.version == 0)):
+        raise ValidationError(_("只有未通过、未入选、已撤回或从未提交的申报可以匿名化。"), code="not_expired")
+    events = _history_models()
+    with pgtrigger.ignore():
+        counts["members"] = ApplicationMember.objects.filter(application=case).delete()[0]
+        counts["awards"] = ApplicationAward.objects.filter(application=case).delete()[0]
+        # One by one so the post_delete receiver removes each stored file on commit.
+        for attachment in Attachment.objects.filter(application=case):
+            attachment.delete()
+            counts["attachments"] += 1
+        counts["snapshots"] = ApplicationSnapshot.objects.filter(application=case).delete()[0]
+        for name, value in ANONYMISED_VALUES.items():
+            # An empty name stays empty (a new-studio case has no previous lead).
+            setattr(case, name, value if value != ANONYMISED or getattr(case, name) else "")
+        case.anonymised_at = timezone.now()
+        case.save()
+        history = 0
+        for tracked, model in events.items():
+            # Child events carry the case id, so rows removed long ago are found as well.
+            lookup = {"pgh_obj_id": case.pk} if tracked is Application else {"application_id": case.pk}
+            history += model.objects.filter(**lookup).delete()[0]
+        counts["history_rows"] = history
+    counts["applications"] = 1
+    return counts

@@ -1,6 +1,8 @@
 """Settings shared by every environment. Differences come from the environment (see env.py)."""
 
+import contextlib
 from datetime import timedelta
+from pathlib import Path
 
 from .env import BASE_DIR, database_config, env_bool, env_int, env_list, env_str
 
@@ -292,4 +294,20 @@ from celery.schedules import crontab  # noqa: E402
 CELERY_BEAT_SCHEDULE = {
     "disable-stale-accounts": {"task": "portal.tasks.disable_stale_accounts", "schedule": crontab(hour=2, minute=15)},
     "audit-purge": {"task": "portal.tasks.audit_purge", "schedule": crontab(hour=3, minute=0, day_of_week=0)},
+    "anonymise-expired": {"task": "portal.tasks.anonymise_expired", "schedule": crontab(hour=3, minute=30)},
+    "verify-integrity": {"task": "portal.tasks.verify_integrity", "schedule": crontab(hour=4, minute=0, day_of_week=6)},
 }
+
+# Studios: stored-data integrity, retention of personal information, upload temp files
+# (docs/security.md #21, #25, #32).
+# Key of the ApplicationSnapshot seal (HMAC-SHA256). Empty: derived from PORTAL_BLIND_INDEX_KEY by
+# a domain-separated HMAC (never from SECRET_KEY), so check portal.E002 covers a dev key.
+PORTAL_INTEGRITY_KEY = env_str("PORTAL_INTEGRITY_KEY", "")
+# Rejected/withdrawn applications and never-submitted drafts are anonymised this many days after
+# their last change (`manage.py anonymise_expired`, nightly in Celery beat): 3 years.
+PORTAL_APPLICATION_RETENTION_DAYS = env_int("PORTAL_APPLICATION_RETENTION_DAYS", 3 * 365)
+# Uploads above FILE_UPLOAD_MAX_MEMORY_SIZE are spooled here (private, 0700), never the shared /tmp;
+# Django deletes each temp file when the request ends.
+FILE_UPLOAD_TEMP_DIR = env_str("PORTAL_UPLOAD_TEMP_DIR", str(BASE_DIR / "var" / "upload-tmp"))
+with contextlib.suppress(OSError):  # read-only tree: the operator provides the directory
+    Path(FILE_UPLOAD_TEMP_DIR).mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ from studios.enums import (
     ApplicationStatus,
     StudioStatus,
 )
-from studios.forms import ApplicationCreateForm, ExtensionForm, WithdrawForm
+from studios.forms import ApplicationCreateForm, ExtensionForm, SubmitNoticeForm, WithdrawForm
 from studios.models import Application
 from studios.sections import SECTION_LABELS
 from studios.selectors import applications_visible_to, studios_visible_to
@@ -33,7 +33,7 @@ from studios.services import (
     application_transition,
     filing_deadline,
 )
-from studios.views.steps import ApplicationObjectMixin
+from studios.views.steps import ApplicationObjectMixin, render_review
 from studios.workflow import APPLICATION_WORKFLOW
 
 STATUS_BADGES = {
@@ -206,8 +206,14 @@ class ApplicationSubmitView(ApplicationObjectMixin, DetailView):
     def post(self, request, *args, **kwargs):
         application = self.get_object()
         detail = reverse("studios:application-detail", kwargs={"pk": application.pk})
+        notice_form = SubmitNoticeForm(request.POST)
+        if not notice_form.is_valid():
+            # The privacy notice was not ticked (or the page showed an older text): the submit
+            # step again, the error next to the checkbox; nothing is written.
+            return render_review(request, application, notice_form=notice_form)
         try:
-            application = application_submit(application=application, actor=request.user)
+            application = application_submit(application=application, actor=request.user,
+                                             notice_version=notice_form.cleaned_data["notice_version"])
         except TransitionError as exc:
             if exc.code == "wrong_state":
                 application.refresh_from_db()

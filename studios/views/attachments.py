@@ -1,6 +1,13 @@
 """Evidence files: upload into a slot (content-checked), download through a permission-checked,
-audited view, delete while the case is editable."""
+audited view, delete while the case is editable.
 
+Download re-checks the file against the SHA-256 taken at upload: a changed or missing file is
+never served; the user gets a Chinese explanation page with status 409 and an INTEGRITY audit
+row raises the alarm (security.md #21). A storage failure on upload answers 507 with the message
+next to the slot, the rest of the page as it was (security.md L9)."""
+
+import hashlib
+import hmac
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -19,15 +26,16 @@ from studios.enums import EvidenceSlot
 from studios.forms import AttachmentUploadForm
 from studios.models import Attachment
 from studios.selectors import applications_visible_to
-from studios.services import attachment_add, attachment_delete
+from studios.services import StorageUnavailable, attachment_add, attachment_delete, integrity_alert
 from studios.views.steps import ApplicationObjectMixin, ApplicationStepView, slot_cards
 
 
-def _slot_response(request, application, slot: str, error: str = ""):
+def _slot_response(request, application, slot: str, error: str = "", status: int = 200):
     """htmx: the slot's card again; otherwise the evidence step (error shown next to the slot)."""
     if request.htmx:
         card = next(c for c in slot_cards(application, request.user, {slot: error}) if c["slot"] == slot)
-        return render(request, "studios/partials.html#slot", {"card": card, "application": application})
+        return render(request, "studios/partials.html#slot", {"card": card, "application": application},
+                      status=status)
     if not error:
         return HttpResponseRedirect(reverse("studios:application-step",
                                             kwargs={"pk": application.pk, "step": "evidence"}))
@@ -35,7 +43,9 @@ def _slot_response(request, application, slot: str, error: str = ""):
     view.setup(request, pk=application.pk, step="evidence")
     view.object = application
     view.step = view.get_step()
-    return view.render_step(slot_errors={slot: error})
+    response = view.render_step(slot_errors={slot: error})
+    response.status_code = status
+    return response
 
 
 class AttachmentUploadView(ApplicationObjectMixin, DetailView):
@@ -56,6 +66,9 @@ class AttachmentUploadView(ApplicationObjectMixin, DetailView):
             attachment_add(application=application, slot=slot, upload=checked, actor=request.user)
         except UploadRejected as exc:
             return _slot_response(request, application, slot, exc.messages[0])
+        except StorageUnavailable as exc:
+            # 507 Insufficient Storage: the server could not store the file; nothing was saved.
+            return _slot_response(request, application, slot, exc.messages[0], status=507)
         except ValidationError as exc:
             return _slot_response(request, application, slot, exc.messages[0])
         if not request.htmx:
@@ -92,7 +105,13 @@ class AttachmentDownloadView(AttachmentObjectMixin, DetailView):
             with attachment.file.open("rb") as handle:
                 content = handle.read()
         except FileNotFoundError:
-            raise Http404 from None
+            content = None
+        actual = hashlib.sha256(content).hexdigest() if content is not None else "missing"
+        if not hmac.compare_digest(actual, attachment.sha256):
+            integrity_alert(obj=attachment, kind="attachment", expected=attachment.sha256, actual=actual,
+                            actor=request.user, request=request)
+            return render(request, "studios/attachment_integrity_error.html",
+                          {"attachment": attachment, "application": attachment.application}, status=409)
         audit_record(action=AuditAction.DOWNLOAD, actor=request.user, obj=attachment,
                      detail={"application": attachment.application_id, "sha256": attachment.sha256})
         response = HttpResponse(content, content_type=attachment.content_type)

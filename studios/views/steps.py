@@ -19,9 +19,11 @@ from studios.forms import (
     AttachmentUploadForm,
     AwardFormSet,
     MemberFormSet,
+    SubmitNoticeForm,
     formset_initial,
     formset_rows,
 )
+from studios.notice import PRIVACY_NOTICE_SECTIONS, PRIVACY_NOTICE_TITLE, PRIVACY_NOTICE_VERSION
 from studios.selectors import applications_visible_to, latest_return_reasons
 from studios.services import (
     StaleDraftError,
@@ -224,7 +226,22 @@ class ApplicationStepView(StepMixin, DetailView):
             from studios.services import filing_deadline
             context["deadline"] = filing_deadline(application)
             context["filing_open"] = timezone.now() <= context["deadline"]
+            context["notice_form"] = extra.get("notice_form") or SubmitNoticeForm()
+            context["privacy_notice"] = {"title": PRIVACY_NOTICE_TITLE, "sections": PRIVACY_NOTICE_SECTIONS,
+                                         "version": PRIVACY_NOTICE_VERSION}
         return render(self.request, self.get_template_names()[0], context)
+
+
+def render_review(request, application, *, notice_form, status: int = 200):
+    """The submit step again, with the privacy notice form's errors next to its checkbox (used by
+    the submit view when the box was not ticked; the form holds nothing else to lose)."""
+    view = ApplicationStepView()
+    view.setup(request, pk=application.pk, step="review")
+    view.object = application
+    view.step = view.get_step()
+    response = view.render_step(notice_form=notice_form)
+    response.status_code = status
+    return response
 
 
 def slot_cards(application, user, errors: dict | None = None) -> list[dict]:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from portal.models import Campaign
 from studios.enums import ApplicationStatus
 from studios.models import Application
+from studios.notice import PRIVACY_NOTICE_VERSION
 from tests.e2e.conftest import assert_clean
 from tests.factories.studios import image_bytes, pdf_bytes
 
@@ -190,9 +191,19 @@ def test_unit_fills_every_step_and_submits(live_server, world, login_page, page_
     page.get_by_role("link", name="下一步：核对并提交").click()
     page.wait_for_load_state()
 
-    # 9. Review and submit
+    # 9. Review and submit: the privacy notice must be ticked; without it the error shows next to
+    #    the checkbox and nothing is submitted.
     assert page.get_by_text("各部分已填写完整，可以提交。").is_visible()
+    notice = page.get_by_test_id("privacy-notice")
+    assert "个人信息处理告知" in notice.inner_text() and "保存期限" in notice.inner_text()
     shot(page, "9_review")
+    page.get_by_role("button", name="提交申报").click()
+    page.wait_for_load_state()
+    assert "请阅读《个人信息处理告知》并勾选确认后再提交。" in page.get_by_test_id("notice-error").inner_text()
+    app.refresh_from_db()
+    assert (app.status, app.version) == (ApplicationStatus.DRAFT, 0)
+    shot(page, "9_review_notice_missing")
+    page.get_by_label("我单位已阅读上述《个人信息处理告知》").check()
     page.get_by_role("button", name="提交申报").click()
     page.wait_for_load_state()
     assert page.get_by_test_id("status-badge").inner_text() == "待初审"
@@ -201,8 +212,50 @@ def test_unit_fills_every_step_and_submits(live_server, world, login_page, page_
     shot(page, "10_submitted")
     app.refresh_from_db()
     assert (app.status, app.version) == (ApplicationStatus.SUBMITTED, 1)
+    assert app.notice_version == PRIVACY_NOTICE_VERSION and app.notice_accepted_at is not None
+    assert app.snapshots.get().notice_version == PRIVACY_NOTICE_VERSION
     assert_clean(page_log)  # no CSP violation, no script error, no 4xx/5xx on the way
 
+
+
+def test_storage_failure_shows_the_message_next_to_the_slot(live_server, world, login_page, page_log, tmp_path,
+                                                            settings, monkeypatch):
+    """L9: the store refuses the write (disk full) → 507, and the slot shows why (evidence.js
+    swaps the 507 card in); the page's other slots stay as they were."""
+    import errno
+
+    from django.core.files.storage import FileSystemStorage
+
+    from tests.factories.studios import draft
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    open_filing(world.campaign)
+    app = draft(unit=world.unit_a, campaign=world.campaign, actor=world.users["unit"])
+    page = login_page(world.users["unit"])
+    page.goto(live_server.url + reverse("studios:application-step", kwargs={"pk": app.pk, "step": "evidence"}))
+    photo = tmp_path / "职业资格证书.png"
+    photo.write_bytes(image_bytes("PNG", size=(300, 200)))
+    page.locator("#slot-id_qualification input[type=file]").set_input_files(str(photo))
+    page.locator("#slot-id_qualification").locator("button[type=submit]", has_text="上传").click()
+    page.wait_for_selector("#slot-id_qualification >> text=职业资格证书.png")
+
+    def disk_full(storage, name, content):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(FileSystemStorage, "_save", disk_full)
+    good = tmp_path / "江苏省技术能手证书.pdf"
+    good.write_bytes(pdf_bytes())
+    page.locator("#slot-honour input[type=file]").set_input_files(str(good))
+    page.locator("#slot-honour").locator("button[type=submit]", has_text="上传").click()
+    page.wait_for_selector("#slot-honour .slot-error")
+    assert "文件未能保存（服务器存储暂时不可用）" in page.locator("#slot-honour .slot-error").inner_text()
+    assert page.locator("#slot-id_qualification").get_by_text("职业资格证书.png").is_visible()
+    shot(page, "8_evidence_storage_failure")
+    assert [a.slot for a in app.attachments.all()] == ["id_qualification"]
+    upload_url = live_server.url + reverse("studios:attachment-upload", kwargs={"pk": app.pk})
+    assert page_log.bad_responses == [(507, upload_url)]
+    assert page_log.page_errors == []
+    assert all("507" in text for text in page_log.console_errors), page_log.console_errors
 
 
 def test_city_officer_grants_extension(live_server, world, login_page, page_log, tmp_path, settings):

@@ -19,6 +19,7 @@ import time_machine
 from portal.validators import id_check_char
 from studios.enums import EvidenceSlot
 from studios.models import Application, ApplicationAward, ApplicationMember, Attachment
+from studios.notice import PRIVACY_NOTICE_VERSION
 from studios.services import application_create, application_save, application_submit
 from tests.studios.annex1_data import (
     AWARDS,
@@ -115,7 +116,7 @@ def submitted_application(*, unit, campaign, actor, **overrides) -> Application:
     """A complete application submitted to the unit's channel (version 1, status 待初审)."""
     app = draft_application(unit=unit, campaign=campaign, actor=actor, **overrides)
     with time_machine.travel(filing_moment(campaign), tick=True):
-        return application_submit(application=app, actor=actor)
+        return application_submit(application=app, actor=actor, notice_version=PRIVACY_NOTICE_VERSION)
 
 
 def resubmit(*, application: Application, actor, fields: dict) -> Application:
@@ -123,7 +124,7 @@ def resubmit(*, application: Application, actor, fields: dict) -> Application:
     which must be before the channel review deadline)."""
     app = application_save(application=application, lock_version=application.lock_version, fields=fields,
                            actor=actor)
-    return application_submit(application=app, actor=actor)
+    return application_submit(application=app, actor=actor, notice_version=PRIVACY_NOTICE_VERSION)
 
 
 def open_review_window(campaign, *, now=None):

@@ -19,6 +19,7 @@ from PIL import Image
 from portal.validators import id_check_char
 from studios.enums import EvidenceSlot, StudioStatus
 from studios.models import Application, ApplicationAward, ApplicationMember, Studio
+from studios.notice import PRIVACY_NOTICE_VERSION
 from studios.services import application_create, application_save, application_submit, attachment_add
 
 _serial = count(1)
@@ -99,7 +100,7 @@ def draft(*, unit, campaign, actor, complete: bool = False, evidence: bool = Tru
 def submitted(*, unit, campaign, actor, **overrides) -> Application:
     app = draft(unit=unit, campaign=campaign, actor=actor, complete=True, **overrides)
     with time_machine.travel(filing_open(campaign), tick=True):
-        return application_submit(application=app, actor=actor)
+        return application_submit(application=app, actor=actor, notice_version=PRIVACY_NOTICE_VERSION)
 
 
 class StudioFactory(DjangoModelFactory):

@@ -5,6 +5,7 @@ The world's campaign is moved so that filing is open now. `draft` is an empty dr
 of unit_a (visible to its unit, 京口区, the city and the auditor) with an evidence file.
 """
 
+import hashlib
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from portal.models import Campaign
 from studios.models import Application, Attachment
+from studios.notice import PRIVACY_NOTICE_VERSION
 from tests.factories.studios import draft, pdf_bytes, submitted
 from tests.policy import Route
 
@@ -38,13 +40,16 @@ def extend_world(w):
     actor = w.users["unit"]
     sub = submitted(unit=w.unit_a, campaign=w.campaign, actor=actor)
     blank = draft(unit=w.unit_a, campaign=w.campaign, actor=actor)
-    # An ASCII stand-in file (the policy checker reads bodies as text).
+    # An ASCII stand-in file (the policy checker reads bodies as text), with its real digest: the
+    # download view refuses a file that does not match (security.md #21).
+    placeholder = b"%PDF-1.4 placeholder"
+    digest = hashlib.sha256(placeholder).hexdigest()
     evidence = Attachment(application=blank, slot="honour", original_name="草稿中的证书.pdf",
-                          content_type="application/pdf", size=20, sha256="0" * 64, uploaded_by=actor)
-    evidence.file.save("x.pdf", ContentFile(b"%PDF-1.4 placeholder"), save=True)
+                          content_type="application/pdf", size=20, sha256=digest, uploaded_by=actor)
+    evidence.file.save("x.pdf", ContentFile(placeholder), save=True)
     shown = Attachment(application=sub, slot="other", original_name="已提交的材料.pdf",
-                       content_type="application/pdf", size=20, sha256="0" * 64, uploaded_by=actor)
-    shown.file.save("y.pdf", ContentFile(b"%PDF-1.4 placeholder"), save=True)
+                       content_type="application/pdf", size=20, sha256=digest, uploaded_by=actor)
+    shown.file.save("y.pdf", ContentFile(placeholder), save=True)
     w.add(draft=blank, submitted=sub, evidence=evidence, shown_evidence=shown)
 
 
@@ -117,6 +122,7 @@ POLICY = {
     "studios:application-submit": Route(
         allow=UNIT, hidden=OUTSIDE_DRAFT, methods=("POST",), setup=_complete,
         kwargs=lambda w: {"pk": w.complete.pk},
+        data={"notice_accepted": "on", "notice_version": PRIVACY_NOTICE_VERSION},
         snapshot=_status(lambda w: w.complete.pk), redirect=lambda w: detail(w.complete),
     ),
     "studios:application-withdraw": Route(

@@ -13,7 +13,8 @@ def test_beat_schedule_names_real_tasks():
 
     app.loader.import_default_modules()
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert scheduled == {"portal.tasks.disable_stale_accounts", "portal.tasks.audit_purge"}
+    assert scheduled == {"portal.tasks.disable_stale_accounts", "portal.tasks.audit_purge",
+                         "portal.tasks.anonymise_expired", "portal.tasks.verify_integrity"}
     assert scheduled <= set(app.tasks)
 
 

@@ -19,6 +19,7 @@ from reviews.services import (
 from studios.enums import RECOMMENDED_OR_LATER
 from studios.enums import ApplicationStatus as S
 from studios.models import Application
+from studios.notice import PRIVACY_NOTICE_VERSION
 from studios.services import application_submit, application_transition
 from studios.workflow import APPLICATION_WORKFLOW
 from tests.factories.reviews import draft_application
@@ -37,7 +38,7 @@ def test_matrix_covers_the_whole_workflow():
 def run(action, app, world):
     unit_user, officer = world.users["unit"], world.users["channel"]
     if action == "submit":
-        return application_submit(application=app, actor=unit_user)
+        return application_submit(application=app, actor=unit_user, notice_version=PRIVACY_NOTICE_VERSION)
     if action == "withdraw":
         return application_transition(application=app, action="withdraw", actor=unit_user, reason="单位决定撤回。")
     if action == "return":

@@ -8,6 +8,7 @@ import time_machine
 
 from portal.workflow import TransitionError
 from studios.models import Application
+from studios.notice import PRIVACY_NOTICE_VERSION
 from studios.services import application_submit
 from tests.factories.studios import draft
 
@@ -23,12 +24,12 @@ def test_deadline_boundary(world):
     accepted_before = refused_after = 0
     with time_machine.travel(deadline - timedelta(seconds=1), tick=False):
         for app in before:
-            application_submit(application=app, actor=actor)
+            application_submit(application=app, actor=actor, notice_version=PRIVACY_NOTICE_VERSION)
             accepted_before += 1
     with time_machine.travel(deadline + timedelta(seconds=1), tick=False):
         for app in after:
             with pytest.raises(TransitionError) as excinfo:
-                application_submit(application=app, actor=actor)
+                application_submit(application=app, actor=actor, notice_version=PRIVACY_NOTICE_VERSION)
             assert excinfo.value.code == "deadline"
             refused_after += 1
     assert Application.objects.filter(pk__in=[a.pk for a in after], submitted_at__isnull=False).count() == 0

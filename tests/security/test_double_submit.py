@@ -10,6 +10,7 @@ from django.db import close_old_connections, connection, connections
 from portal.models import TransitionLog
 from portal.workflow import TransitionError
 from studios.models import Application, ApplicationSnapshot
+from studios.notice import PRIVACY_NOTICE_VERSION
 from studios.services import application_submit
 from tests.factories.studios import draft, filing_open
 from tests.helpers import build_world
@@ -29,7 +30,8 @@ def test_ten_concurrent_submissions_make_one():
     def worker():
         try:
             barrier.wait(timeout=30)
-            application_submit(application=Application.objects.get(pk=app.pk), actor=actor)
+            application_submit(application=Application.objects.get(pk=app.pk), actor=actor,
+                               notice_version=PRIVACY_NOTICE_VERSION)
             outcomes.append("submitted")
         except TransitionError as exc:
             outcomes.append(f"refused:{exc.code}")

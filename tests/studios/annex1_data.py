@@ -13,6 +13,7 @@ import time_machine
 from portal.validators import id_check_char
 from studios.enums import ApplicationKind, ChangeReason, EvidenceSlot
 from studios.models import ApplicationAward, ApplicationMember, Attachment
+from studios.notice import PRIVACY_NOTICE_VERSION
 from studios.services import application_create, application_save, application_submit
 from tests.factories import studios as studio_factories
 
@@ -174,7 +175,7 @@ def build_full_application(*, unit, campaign, actor, kind=ApplicationKind.NEW, s
 def submit(app, actor):
     """Submit inside the campaign's filing window (the services freeze snapshot v1)."""
     with time_machine.travel(studio_factories.filing_open(app.campaign), tick=True):
-        return application_submit(application=app, actor=actor)
+        return application_submit(application=app, actor=actor, notice_version=PRIVACY_NOTICE_VERSION)
 
 
 def add_attachment(app, actor, *, slot=EvidenceSlot.HONOUR, name="江苏省技术能手证书（王堃喆）.pdf"):

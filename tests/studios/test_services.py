@@ -14,6 +14,7 @@ from portal.models import TransitionLog
 from portal.workflow import TransitionError
 from studios.enums import ApplicationStatus, EvidenceSlot
 from studios.models import Application, ApplicationSnapshot, Attachment
+from studios.notice import PRIVACY_NOTICE_VERSION
 from studios.services import (
     StaleDraftError,
     application_create,
@@ -24,6 +25,7 @@ from studios.services import (
     application_submit,
     attachment_delete,
     content_hash,
+    snapshot_verify,
 )
 from tests.factories.studios import after_filing, draft, filing_open, submitted
 
@@ -58,7 +60,7 @@ def test_submit_incomplete_is_refused_with_problems(app, unit_user, filing):
     assert set(problems) == {"cover", "lead", "members", "achievements", "conditions", "unit", "report",
                              "evidence"}
     with pytest.raises(TransitionError) as exc:
-        application_submit(application=app, actor=unit_user)
+        application_submit(application=app, actor=unit_user, notice_version=PRIVACY_NOTICE_VERSION)
     assert exc.value.code == "incomplete"
     app.refresh_from_db()
     assert (app.status, app.version, app.snapshots.count()) == (ApplicationStatus.DRAFT, 0, 0)
@@ -66,7 +68,7 @@ def test_submit_incomplete_is_refused_with_problems(app, unit_user, filing):
 
 def test_submit_complete(complete_app, unit_user, filing):
     assert application_problems(complete_app) == {}
-    app = application_submit(application=complete_app, actor=unit_user)
+    app = application_submit(application=complete_app, actor=unit_user, notice_version=PRIVACY_NOTICE_VERSION)
     assert (app.status, app.version) == (ApplicationStatus.SUBMITTED, 1)
     snapshot = ApplicationSnapshot.objects.get(application=app)
     assert snapshot.version == 1
@@ -77,10 +79,28 @@ def test_submit_complete(complete_app, unit_user, filing):
                                                           unit_user)
 
 
-def test_double_submit_makes_one_submission(complete_app, unit_user, filing):
-    application_submit(application=complete_app, actor=unit_user)
+@pytest.mark.parametrize("version", ["", "2025-01"])
+def test_submit_without_the_current_notice_is_refused(complete_app, unit_user, filing, version):
     with pytest.raises(TransitionError) as exc:
-        application_submit(application=complete_app, actor=unit_user)
+        application_submit(application=complete_app, actor=unit_user, notice_version=version)
+    assert exc.value.code == "notice"
+    complete_app.refresh_from_db()
+    assert (complete_app.status, complete_app.version, complete_app.snapshots.count()) == (
+        ApplicationStatus.DRAFT, 0, 0)
+
+
+def test_submission_records_the_notice_and_seals_the_snapshot(complete_app, unit_user, filing):
+    app = application_submit(application=complete_app, actor=unit_user, notice_version=PRIVACY_NOTICE_VERSION)
+    snapshot = app.snapshots.get()
+    assert (app.notice_version, snapshot.notice_version) == (PRIVACY_NOTICE_VERSION, PRIVACY_NOTICE_VERSION)
+    assert app.notice_accepted_at == app.submitted_at is not None
+    assert len(snapshot.seal) == 64 and snapshot_verify(snapshot)
+
+
+def test_double_submit_makes_one_submission(complete_app, unit_user, filing):
+    application_submit(application=complete_app, actor=unit_user, notice_version=PRIVACY_NOTICE_VERSION)
+    with pytest.raises(TransitionError) as exc:
+        application_submit(application=complete_app, actor=unit_user, notice_version=PRIVACY_NOTICE_VERSION)
     assert exc.value.code == "wrong_state"
     assert ApplicationSnapshot.objects.filter(application=complete_app).count() == 1
     assert TransitionLog.objects.filter(object_id=complete_app.pk, action="submit").count() == 1
@@ -99,7 +119,7 @@ def test_concurrent_submits_make_one_submission():
     def submit():
         try:
             barrier.wait()
-            application_submit(application=app, actor=actor)
+            application_submit(application=app, actor=actor, notice_version=PRIVACY_NOTICE_VERSION)
             outcomes.append("ok")
         except TransitionError as exc:
             outcomes.append(exc.code)
@@ -121,11 +141,11 @@ def test_submit_after_deadline_refused_unless_extended(world, complete_app, unit
     officer = world.users["city_officer"]
     with time_machine.travel(after_filing(world.campaign), tick=True):
         with pytest.raises(TransitionError) as exc:
-            application_submit(application=complete_app, actor=unit_user)
+            application_submit(application=complete_app, actor=unit_user, notice_version=PRIVACY_NOTICE_VERSION)
         assert exc.value.code == "deadline"
         application_extend_deadline(application=complete_app, until=timezone.now() + timedelta(days=3),
                                     reason="单位因疫情封控未能按时提交，经核实同意延期。", actor=officer)
-        app = application_submit(application=complete_app, actor=unit_user)
+        app = application_submit(application=complete_app, actor=unit_user, notice_version=PRIVACY_NOTICE_VERSION)
     assert app.status == ApplicationStatus.SUBMITTED
 
 

@@ -1,5 +1,7 @@
 """The unit's Annex 1 pages: steps, autosave, submit, scoping, and the city's extension."""
 
+import re
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
@@ -8,9 +10,11 @@ from django.utils import timezone
 from portal.models import TransitionLog
 from studios.enums import ApplicationStatus
 from studios.models import Application
+from studios.notice import PRIVACY_NOTICE_VERSION
 from tests.factories.studios import StudioFactory, draft, submitted
 from tests.helpers import login
 
+NOTICE_TICKED = {"notice_accepted": "on", "notice_version": PRIVACY_NOTICE_VERSION}
 STEPS = ["cover", "lead", "members", "achievements", "conditions", "unit", "report", "evidence", "review"]
 
 
@@ -181,15 +185,55 @@ def test_review_lists_problems_with_links(unit_client, app):
 def test_submit_view_and_double_submit(unit_client, complete_app, filing):
     url = reverse("studios:application-submit", kwargs={"pk": complete_app.pk})
     detail = reverse("studios:application-detail", kwargs={"pk": complete_app.pk})
-    first = unit_client.post(url, follow=True)
+    first = unit_client.post(url, NOTICE_TICKED, follow=True)
     text = body(first)
     assert "待初审" in text and "已提交至京口区人力资源和社会保障局初审" in text
     assert "已提交至推荐渠道，等待初审" in text  # STATUS_EXPLANATIONS
-    second = unit_client.post(url)
+    second = unit_client.post(url, NOTICE_TICKED)
     assert (second.status_code, second["Location"]) == (302, detail)
     assert "无需重复提交" in body(unit_client.get(detail))
     complete_app.refresh_from_db()
     assert (complete_app.status, complete_app.version) == (ApplicationStatus.SUBMITTED, 1)
+
+
+def test_submit_step_shows_the_privacy_notice(unit_client, complete_app, filing):
+    text = body(unit_client.get(step_url(complete_app, "review")))
+    assert "个人信息处理告知" in text and f"版本 {PRIVACY_NOTICE_VERSION}" in text
+    for phrase in ("处理目的", "可以查看的人员", "保存期限", "评审专家", "3年"):
+        assert phrase in text, phrase
+    assert 'name="notice_accepted"' in text and f'name="notice_version" value="{PRIVACY_NOTICE_VERSION}"' in text
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"notice_version": PRIVACY_NOTICE_VERSION}, "请阅读《个人信息处理告知》并勾选确认后再提交。"),
+    ({}, "请阅读《个人信息处理告知》并勾选确认后再提交。"),
+    ({"notice_accepted": "on", "notice_version": "2025-01"}, "《个人信息处理告知》已更新"),
+])
+def test_submit_without_the_notice_ticked_is_refused_next_to_the_checkbox(unit_client, complete_app, filing,
+                                                                         data, message):
+    response = unit_client.post(reverse("studios:application-submit", kwargs={"pk": complete_app.pk}), data)
+    assert response.status_code == 200
+    text = body(response)
+    error = text.split('data-testid="notice-error"', 1)[1].split("</div>", 1)[0]
+    assert message in error
+    checkbox = re.search(r'<input type="checkbox" name="notice_accepted"[^>]*>', text).group(0)
+    assert "is-invalid" in checkbox and 'aria-describedby="notice-error"' in checkbox and "checked" not in checkbox
+    assert f'name="notice_version" value="{PRIVACY_NOTICE_VERSION}"' in text  # ticking again now works
+    complete_app.refresh_from_db()
+    assert (complete_app.status, complete_app.version, complete_app.notice_version) == (ApplicationStatus.DRAFT, 0, "")
+    assert complete_app.snapshots.count() == 0
+    ticked = unit_client.post(reverse("studios:application-submit", kwargs={"pk": complete_app.pk}), NOTICE_TICKED)
+    assert ticked.status_code == 302
+    complete_app.refresh_from_db()
+    assert (complete_app.status, complete_app.notice_version) == (ApplicationStatus.SUBMITTED, PRIVACY_NOTICE_VERSION)
+    assert complete_app.notice_accepted_at == complete_app.submitted_at
+    assert complete_app.snapshots.get().notice_version == PRIVACY_NOTICE_VERSION
+
+
+def test_detail_page_sends_the_unit_to_the_submit_step(unit_client, complete_app, filing):
+    text = body(unit_client.get(reverse("studios:application-detail", kwargs={"pk": complete_app.pk})))
+    assert f'href="{step_url(complete_app, "review")}">提交申报</a>' in text
+    assert reverse("studios:application-submit", kwargs={"pk": complete_app.pk}) not in text
 
 
 def test_direct_city_detail_says_where_it_went(world, client):
@@ -200,7 +244,7 @@ def test_direct_city_detail_says_where_it_went(world, client):
 
 
 def test_submit_incomplete_goes_to_review(unit_client, app, filing):
-    response = unit_client.post(reverse("studios:application-submit", kwargs={"pk": app.pk}))
+    response = unit_client.post(reverse("studios:application-submit", kwargs={"pk": app.pk}), NOTICE_TICKED)
     assert response["Location"] == step_url(app, "review")
     app.refresh_from_db()
     assert app.status == ApplicationStatus.DRAFT
