@@ -94,7 +94,8 @@ class EncryptedTextField(models.TextField):
 
 
 def mask_id_number(value: str | None) -> str:
-    """110105********002X style: first 3 and last 4 kept (security.md #23)."""
+    r"""321***********001X for an 18-character ID number (`^\d{3}\*{11}[\dX]{4}$`, security.md #23):
+    first 3 and last 4 characters kept; 7 characters or fewer are masked entirely."""
     if not value:
         return ""
     if len(value) <= 7:

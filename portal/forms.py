@@ -5,8 +5,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal import reference
+from portal.crypto import mask_phone
 from portal.models import CalendarOverride, Campaign, Channel, ReferenceItem, Unit
-from portal.validators import PhoneField, PostcodeField, USCCField
+from portal.pi import MaskedInput, passes, restore_masked
+from portal.validators import PhoneField, PostcodeField, USCCField, normalize_phone, validate_phone
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -17,6 +19,10 @@ class DateTimeInput(forms.DateTimeInput):
 
 
 class CampaignForm(forms.ModelForm):
+    # The bureau's contact phone printed on the notice: validated and stored in canonical form
+    # like every phone in the portal (security.md #26).
+    contact_phone = PhoneField(label=_("联系电话"), required=False)
+
     class Meta:
         model = Campaign
         fields = [
@@ -61,7 +67,10 @@ class CampaignForm(forms.ModelForm):
 class UnitForm(forms.ModelForm):
     uscc = USCCField(label=_("统一社会信用代码"))
     postcode = PostcodeField(label=_("邮编"))
-    contact_phone = PhoneField(label=_("联系电话"))
+    # Shown masked (security.md #23); left unchanged, the stored number is kept.
+    contact_phone = PhoneField(label=_("联系电话"),
+                               widget=MaskedInput(mask=mask_phone, complete=passes(validate_phone),
+                                                  normalize=normalize_phone))
     unit_type = forms.ChoiceField(label=_("单位类型"))
     ownership = forms.ChoiceField(label=_("所有制"))
 
@@ -75,6 +84,7 @@ class UnitForm(forms.ModelForm):
         self.fields["unit_type"].choices = reference.choices("unit_type")
         self.fields["ownership"].choices = reference.choices("ownership")
         self.fields["channel"].queryset = Channel.objects.filter(is_active=True)
+        restore_masked(self)
 
 
 class ChannelForm(forms.ModelForm):

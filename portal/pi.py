@@ -20,12 +20,19 @@ Register a field once, in your app's rules.py (loaded at start-up by rules' auto
 In templates: `{% load pi_tags %}{% pi_field application "lead_id_number" %}` renders the masked
 value and, when the user may reveal it, a button that swaps in the full value (htmx).
 Every registered field must also be listed in pi_inventory.yaml (tests/security/test_pi.py).
+
+Edit forms never print a stored identifier in full either (security.md #23): give the field a
+`MaskedInput` widget and call `restore_masked(form)` at the end of the form's `__init__`. The input
+then shows the masked value; submitting it unchanged keeps the stored value, typing a new complete
+value replaces it.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django import forms
 from django.apps import apps
+from django.core.exceptions import ValidationError
 
 
 def mask_generic(value) -> str:
@@ -79,3 +86,62 @@ def masked_value(obj, field: str) -> str:
     if not value:
         return ""
     return (entry.mask if entry else mask_generic)(value)
+
+
+class MaskedInput(forms.TextInput):
+    """A text input that shows a complete identifier masked.
+
+    `complete(value)` says whether a value is a complete, valid identifier (shown masked) or input
+    still to be corrected (shown as typed, so a user sees the mistake); `normalize` is the field's
+    normaliser (a value typed as "139 5281 6372" is shown like the stored "13952816372"); the
+    masked form is `mask(normalize(value))`. Pair it with `restore_masked`.
+    """
+
+    def __init__(self, *, mask: Callable[[str], str], complete: Callable[[str], bool],
+                 normalize: Callable[[str], str] = str, attrs=None):
+        super().__init__(attrs)
+        self._mask = mask
+        self.complete = complete
+        self.normalize = normalize
+
+    def mask(self, value: str) -> str:
+        return self._mask(self.normalize(value))
+
+    def format_value(self, value):
+        value = super().format_value(value)
+        if value and self.complete(value):
+            return self.mask(value)
+        return value
+
+
+def passes(validator: Callable[[str], None]) -> Callable[[str], bool]:
+    """`validator` (raises ValidationError) as a predicate, for MaskedInput(complete=…)."""
+
+    def check(value: str) -> bool:
+        try:
+            validator(value)
+        except ValidationError:
+            return False
+        return True
+
+    return check
+
+
+def restore_masked(form) -> None:
+    """In a bound `form`, replace each MaskedInput value that equals the masked initial value by
+    the initial value itself (the user left the masked identifier unchanged). No side effects
+    beyond `form.data` (copied before the change)."""
+    if not form.is_bound:
+        return
+    data = None
+    for name, field in form.fields.items():
+        widget = field.widget
+        if not isinstance(widget, MaskedInput):
+            continue
+        initial = form.get_initial_for_field(field, name)
+        key = form.add_prefix(name)
+        if initial and form.data.get(key) == widget.mask(str(initial)):
+            data = data if data is not None else form.data.copy()
+            data[key] = str(initial)
+    if data is not None:
+        form.data = data

@@ -9,11 +9,14 @@ Contract:
   unencrypted, and contain no JavaScript, automatic actions (/OpenAction, /AA), /Launch actions
   or embedded files. Images above PORTAL_UPLOAD_MAX_PIXELS are refused (decompression bombs).
 - `display_name(name)` is the original name reduced to display text: no path, no control
-  characters, bounded length. It is never used to build a storage path.
+  characters, bounded length, and any ID-number-shaped run masked (people name scans after the
+  holder's ID number; the name is stored in plaintext, security.md #20). It is never used to build
+  a storage path.
 """
 
 import hashlib
 import io
+import re
 import unicodedata
 import warnings
 from dataclasses import dataclass
@@ -25,6 +28,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
+from portal.crypto import mask_id_number
+
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 40_000_000
 ALLOWED_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
@@ -32,6 +37,8 @@ ALLOWED_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "pn
 _PDF_FORBIDDEN_KEYS = {"/JS", "/JavaScript", "/OpenAction", "/AA", "/Launch", "/EmbeddedFiles", "/EmbeddedFile"}
 _PDF_FORBIDDEN_ACTIONS = {"/JavaScript", "/Launch"}
 _TOO_MANY_PIXELS = "图片尺寸过大，请缩小后上传（建议长边不超过5000像素）。"
+# 17 digits and a check character (digit or X), not part of a longer number.
+_ID_IN_NAME = re.compile(r"(?<!\d)\d{17}[\dXxＸｘ](?![\dXxＸｘ])")
 
 
 class UploadRejected(ValidationError):
@@ -57,10 +64,12 @@ def max_pixels() -> int:
 
 
 def display_name(name: str | None, *, limit: int = 120) -> str:
-    """The uploaded name as safe display text: last path component, no control characters."""
+    """The uploaded name as safe display text: last path component, no control characters, ID
+    numbers masked."""
     name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
     name = unicodedata.normalize("NFC", name).strip().strip(".")
+    name = _ID_IN_NAME.sub(lambda m: mask_id_number(m.group().upper()), name)
     if len(name) > limit:
         stem, dot, ext = name.rpartition(".")
         name = (stem[: limit - len(ext) - 1] + "." + ext) if dot and len(ext) <= 8 else name[:limit]

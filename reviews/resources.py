@@ -1,13 +1,14 @@
 """推荐汇总表: the channel's recommendations as the official summary table (django-import-export)."""
 
 from django.utils import timezone
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
 
 from portal import reference
+from portal.resources import FormulaSafeResource
 from reviews.models import Recommendation
 
 
-class RecommendationResource(resources.ModelResource):
+class RecommendationResource(FormulaSafeResource):
     channel = fields.Field(attribute="channel__name", column_name="推荐渠道")
     rank = fields.Field(attribute="rank", column_name="推荐排序", widget=widgets.IntegerWidget(coerce_to_string=False))
     case_number = fields.Field(attribute="application__case_number", column_name="案卷号")

@@ -3,15 +3,34 @@ completeness check is studios.services.application_problems at submit time. Fiel
 the printed Annex 1."""
 
 import secrets
+from datetime import date
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal import reference
+from portal.crypto import mask_id_number, mask_phone
 from portal.models import ReferenceItem
-from portal.validators import IDNumberField, PhoneField, PostcodeField
+from portal.pi import MaskedInput, passes, restore_masked
+from portal.validators import (
+    IDNumberField,
+    PhoneField,
+    PostcodeField,
+    id_number_birth_date,
+    is_valid_id_number,
+    normalize_id_number,
+    normalize_phone,
+    validate_phone,
+)
 from studios.enums import ApplicationKind, ChangeReason, EvidenceSlot
 from studios.models import Application
+from studios.notice import (
+    PRIVACY_NOTICE_CHECKBOX,
+    PRIVACY_NOTICE_OUTDATED,
+    PRIVACY_NOTICE_REQUIRED,
+    PRIVACY_NOTICE_VERSION,
+)
 
 TEXTAREA = {"rows": 8, "class": "form-control"}
 
@@ -76,7 +95,10 @@ class LeadForm(StepForm):
     lead_ethnicity = forms.ChoiceField(label=_("民族"))
     lead_political_status = forms.ChoiceField(label=_("政治面貌"))
     lead_employer = forms.CharField(max_length=100, label=_("工作单位"))
-    lead_phone = PhoneField(label=_("联系电话"))
+    # The ID number and phone are shown masked (security.md #23); left unchanged, they are kept.
+    lead_phone = PhoneField(label=_("联系电话"),
+                            widget=MaskedInput(mask=mask_phone, complete=passes(validate_phone),
+                                               normalize=normalize_phone))
     studio_location = forms.CharField(max_length=200, label=_("工作室地点"))
     office_area = forms.DecimalField(label=_("办公面积（平方米）"), min_value=0, max_digits=8, decimal_places=2)
     lead_education = forms.ChoiceField(label=_("学历（学位）"))
@@ -85,7 +107,9 @@ class LeadForm(StepForm):
     lead_occupation = forms.CharField(max_length=100, label=_("从事职业（工种）"))
     lead_admin_post = forms.CharField(max_length=100, label=_("行政职务"))
     lead_skill_level = forms.ChoiceField(label=_("职业资格"))
-    lead_id_number = IDNumberField(label=_("身份证号"))
+    lead_id_number = IDNumberField(label=_("身份证号"),
+                                   widget=MaskedInput(mask=mask_id_number, complete=is_valid_id_number,
+                                                      normalize=normalize_id_number))
     lead_address = forms.CharField(max_length=200, label=_("通讯地址"))
     lead_postcode = PostcodeField(label=_("邮编"))
     previous_lead = forms.CharField(max_length=100, label=_("原领衔人或原单位名称"))
@@ -105,12 +129,34 @@ class LeadForm(StepForm):
             for name in ("previous_lead", "change_reason", "change_reason_other"):
                 del self.fields[name]
             self.field_names = [n for n in self.field_names if n in self.fields]
+        restore_masked(self)
 
     def clean_office_area(self):
         value = self.cleaned_data.get("office_area")
         if value is not None and value <= 0:
             raise forms.ValidationError(_("办公面积应大于0。"))
         return value
+
+    def clean(self):
+        """参加工作时间 must be a past date and not before the lead's 16th birthday (the minimum
+        working age, 劳动法 §15), read from the ID number posted with it or else the stored one
+        (security.md #26). The error stays next to the date; the other fields still save."""
+        cleaned = super().clean()
+        start = cleaned.get("lead_work_start")
+        if start is None:
+            return cleaned
+        if start > timezone.localdate():
+            self.add_error("lead_work_start", _("参加工作时间不能晚于今天。"))
+            return cleaned
+        number = cleaned.get("lead_id_number", self.application.lead_id_number)
+        if number and is_valid_id_number(number):
+            birth = id_number_birth_date(number)
+            day = 28 if (birth.month, birth.day) == (2, 29) else birth.day
+            sixteen = date(birth.year + 16, birth.month, day)
+            if start < sixteen:
+                self.add_error("lead_work_start", _("参加工作时间应在领衔人年满16周岁（%(date)s）之后，请核对。")
+                               % {"date": sixteen.isoformat()})
+        return cleaned
 
 
 class AchievementsForm(StepForm):
@@ -246,8 +292,14 @@ class AwardRowForm(RowForm):
         return cleaned
 
 
-MemberFormSet = forms.formset_factory(MemberRowForm, extra=0, can_delete=False)
-AwardFormSet = forms.formset_factory(AwardRowForm, extra=0, can_delete=False)
+# At most this many rows per table. Django's default cap (2,000 forms from a forged TOTAL_FORMS)
+# made one POST cost about a minute of CPU and a 6 MB page (security.md #26 fuzz); a studio has
+# far fewer members or awards than this.
+MAX_ROWS = 50
+MemberFormSet = forms.formset_factory(MemberRowForm, extra=0, can_delete=False, max_num=MAX_ROWS,
+                                      absolute_max=MAX_ROWS, validate_max=True)
+AwardFormSet = forms.formset_factory(AwardRowForm, extra=0, can_delete=False, max_num=MAX_ROWS,
+                                     absolute_max=MAX_ROWS, validate_max=True)
 
 
 def formset_initial(application: Application, relation: str) -> list[dict]:
@@ -284,6 +336,24 @@ def formset_rows(formset) -> list[dict]:
 class AttachmentUploadForm(forms.Form):
     slot = forms.ChoiceField(choices=EvidenceSlot.choices, widget=forms.HiddenInput)
     file = forms.FileField(label=_("选择文件"), error_messages={"required": _("请选择要上传的文件。")})
+
+
+class SubmitNoticeForm(forms.Form):
+    """The submit step: the unit ticks that it read the privacy notice (studios.notice). The hidden
+    version is the text the page showed; a page older than the current text must be reloaded."""
+
+    notice_accepted = forms.BooleanField(
+        label=PRIVACY_NOTICE_CHECKBOX, required=True,
+        error_messages={"required": PRIVACY_NOTICE_REQUIRED},
+    )
+    notice_version = forms.CharField(widget=forms.HiddenInput, max_length=20, initial=PRIVACY_NOTICE_VERSION,
+                                     error_messages={"required": PRIVACY_NOTICE_OUTDATED})
+
+    def clean_notice_version(self):
+        version = self.cleaned_data["notice_version"]
+        if version != PRIVACY_NOTICE_VERSION:
+            raise forms.ValidationError(PRIVACY_NOTICE_OUTDATED, code="outdated")
+        return version
 
 
 class WithdrawForm(forms.Form):
