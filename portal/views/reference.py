@@ -17,7 +17,9 @@ class ReferenceItemListView(PortalPermissionMixin, ListView):
     context_object_name = "items"
 
     def get_queryset(self):
-        self.kind = self.request.GET.get("kind") or "lead_honour"
+        # Only known kinds reach the query (a NUL in ?kind= was a 500: security.md #26 fuzz).
+        kind = self.request.GET.get("kind")
+        self.kind = kind if kind in reference_data.KIND_LABELS else "lead_honour"
         return ReferenceItem.objects.filter(kind=self.kind).order_by("sort_order", "code")
 
     def get_context_data(self, **kwargs):
