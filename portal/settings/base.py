@@ -79,12 +79,19 @@ TEMPLATES = [
                 "portal.context_processors.portal",
             ],
             "builtins": ["template_partials.templatetags.partials"],
+            # Compiled templates are cached (in development too: Django's autoreloader resets the
+            # cache when a template changes); the partials loader wraps the cached one.
             "loaders": [
                 (
                     "template_partials.loader.Loader",
                     [
-                        "django.template.loaders.filesystem.Loader",
-                        "django.template.loaders.app_directories.Loader",
+                        (
+                            "django.template.loaders.cached.Loader",
+                            [
+                                "django.template.loaders.filesystem.Loader",
+                                "django.template.loaders.app_directories.Loader",
+                            ],
+                        )
                     ],
                 )
             ],
