@@ -250,6 +250,20 @@ def id_number_age(value: object, on: date | None = None) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
+def work_start_problem(start: date, id_number: object = None) -> str | None:
+    """Why 参加工作时间 `start` is implausible, or None: it must not be in the future, nor before the
+    16th birthday (the minimum working age, 劳动法 §15) read from `id_number` when that is valid."""
+    if start > _today():
+        return str(_("参加工作时间不能晚于今天。"))
+    if id_number and is_valid_id_number(id_number):
+        birth = id_number_birth_date(id_number)
+        day = 28 if (birth.month, birth.day) == (2, 29) else birth.day
+        sixteen = date(birth.year + 16, birth.month, day)
+        if start < sixteen:
+            return str(_("参加工作时间应在领衔人年满16周岁（%(date)s）之后，请核对。") % {"date": sixteen.isoformat()})
+    return None
+
+
 def upgrade_id_number_15(value: object) -> str:
     """Convert a legacy 15-digit ID (born 19xx) to the 18-digit form.
 

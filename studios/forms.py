@@ -3,10 +3,8 @@ completeness check is studios.services.application_problems at submit time. Fiel
 the printed Annex 1."""
 
 import secrets
-from datetime import date
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal import reference
@@ -17,11 +15,11 @@ from portal.validators import (
     IDNumberField,
     PhoneField,
     PostcodeField,
-    id_number_birth_date,
     is_valid_id_number,
     normalize_id_number,
     normalize_phone,
     validate_phone,
+    work_start_problem,
 )
 from studios.enums import ApplicationKind, ChangeReason, EvidenceSlot
 from studios.models import Application
@@ -143,19 +141,10 @@ class LeadForm(StepForm):
         (security.md #26). The error stays next to the date; the other fields still save."""
         cleaned = super().clean()
         start = cleaned.get("lead_work_start")
-        if start is None:
-            return cleaned
-        if start > timezone.localdate():
-            self.add_error("lead_work_start", _("参加工作时间不能晚于今天。"))
-            return cleaned
-        number = cleaned.get("lead_id_number", self.application.lead_id_number)
-        if number and is_valid_id_number(number):
-            birth = id_number_birth_date(number)
-            day = 28 if (birth.month, birth.day) == (2, 29) else birth.day
-            sixteen = date(birth.year + 16, birth.month, day)
-            if start < sixteen:
-                self.add_error("lead_work_start", _("参加工作时间应在领衔人年满16周岁（%(date)s）之后，请核对。")
-                               % {"date": sixteen.isoformat()})
+        if start is not None:
+            problem = work_start_problem(start, cleaned.get("lead_id_number", self.application.lead_id_number))
+            if problem:
+                self.add_error("lead_work_start", problem)
         return cleaned
 
 

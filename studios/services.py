@@ -48,6 +48,7 @@ from portal.validators import (
     normalize_id_number,
     validate_phone,
     validate_postcode,
+    work_start_problem,
 )
 from portal.workflow import TransitionError, apply_transition
 from studios.enums import (
@@ -171,6 +172,11 @@ def application_problems(application: Application) -> dict[str, dict[str, list[s
             except ValidationError as exc:
                 for message in exc.messages:
                     add(name, message)
+    if application.lead_work_start:
+        # The step form checks this too, but the ID number may have changed after the date was saved.
+        problem = work_start_problem(application.lead_work_start, application.lead_id_number)
+        if problem:
+            add("lead_work_start", problem)
     if application.change_reason == ChangeReason.OTHER and not application.change_reason_other.strip():
         add("change_reason_other", _("变更原因为“其它”时请说明。"))
     if application.office_area is not None and application.office_area <= 0:

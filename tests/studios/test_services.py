@@ -66,6 +66,22 @@ def test_submit_incomplete_is_refused_with_problems(app, unit_user, filing):
     assert (app.status, app.version, app.snapshots.count()) == (ApplicationStatus.DRAFT, 0, 0)
 
 
+def test_work_start_is_checked_again_against_the_id_number_at_submit(complete_app, unit_user, filing):
+    """The step form checks the date against the ID posted with it; a later ID change must not
+    let an impossible date (before the 16th birthday) through to submission."""
+    from portal.validators import id_number_birth_date
+
+    birth = id_number_birth_date(complete_app.lead_id_number)
+    Application.objects.filter(pk=complete_app.pk).update(lead_work_start=birth.replace(year=birth.year + 15))
+    complete_app.refresh_from_db()
+    problems = application_problems(complete_app)
+    assert list(problems) == ["lead"]
+    assert "16周岁" in problems["lead"]["lead_work_start"][0]
+    with pytest.raises(TransitionError) as exc:
+        application_submit(application=complete_app, actor=unit_user, notice_version=PRIVACY_NOTICE_VERSION)
+    assert exc.value.code == "incomplete"
+
+
 def test_submit_complete(complete_app, unit_user, filing):
     assert application_problems(complete_app) == {}
     app = application_submit(application=complete_app, actor=unit_user, notice_version=PRIVACY_NOTICE_VERSION)
