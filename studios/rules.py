@@ -3,6 +3,8 @@
 import rules
 
 from portal import roles
+from portal.crypto import mask_id_number, mask_phone
+from portal.pi import register_revealable
 from portal.rules import (
     is_auditor,
     is_channel_officer,
@@ -53,3 +55,17 @@ rules.add_perm("studios.download_application_pdf", can_view)
 rules.add_perm("studios.view_attachment", can_view)
 rules.add_perm("studios.grant_extension", is_city_officer)
 rules.add_perm("studios.reveal_lead_id", is_applicant | (is_past_draft & (is_channel_reviewer | is_city_staff)))
+
+
+# Fields revealed in full through portal:reveal (one REVEAL audit row each; see portal/pi.py and
+# pi_inventory.yaml). Outside applications_visible_to(user) the reveal answers 404.
+def _applications_for(user):
+    from studios.selectors import applications_visible_to
+
+    return applications_visible_to(user)
+
+
+register_revealable("studios.Application", "lead_id_number", "studios.reveal_lead_id",
+                    mask=mask_id_number, queryset=_applications_for)
+register_revealable("studios.Application", "lead_phone", "studios.reveal_lead_id",
+                    mask=mask_phone, queryset=_applications_for)

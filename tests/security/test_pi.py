@@ -169,3 +169,35 @@ def test_pg_dump_holds_no_plaintext_id_number(tmp_path):
     assert found == []
     print(f"FIGURE #20: 0 plaintext ID matches in pg_dump --data-only ({len(ids)} IDs seeded, "
           f"{len(dump) // 1024} KiB scanned)")
+
+
+@pytest.mark.django_db
+def test_lead_id_number_reveal_on_the_case_page(world, tmp_path, settings):
+    """The case page shows the lead's ID and phone masked; city staff and the case's channel reveal
+    them one audited POST at a time; other units, other channels and experts get 404, the auditor 403."""
+    from tests.factories.studios import submitted
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    app = submitted(unit=world.unit_a, campaign=world.campaign, actor=world.users["unit"])
+    full_id, full_phone = app.lead_id_number, app.lead_phone
+    detail = reverse("studios:application-detail", args=[app.pk])
+    reveal_id = reverse("portal:reveal", args=["studios.Application", app.pk, "lead_id_number"])
+    reveal_phone = reverse("portal:reveal", args=["studios.Application", app.pk, "lead_phone"])
+
+    city = login(Client(), world.users["city_officer"])
+    page = city.get(detail).content.decode()
+    assert full_id not in page and full_phone not in page
+    assert crypto.mask_id_number(full_id) in page and reveal_id in page and reveal_phone in page
+    for url, value in ((reveal_id, full_id), (reveal_phone, full_phone)):
+        response = city.post(url, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200 and value in response.content.decode()
+    channel = login(Client(), world.users["channel"])
+    assert full_id in channel.post(reveal_id, HTTP_HX_REQUEST="true").content.decode()
+
+    for persona, status in (("other_unit", 404), ("other_channel", 404), ("expert", 404), ("auditor", 403)):
+        client = login(Client(), world.users[persona])
+        response = client.post(reveal_id)
+        assert response.status_code == status, persona
+        assert full_id not in response.content.decode()
+    rows = AuditEvent.objects.filter(action=AuditAction.REVEAL, object_type="studios.Application")
+    assert rows.count() == 3
