@@ -4,6 +4,7 @@ import rules
 
 from portal import roles
 from portal.crypto import mask_id_number, mask_phone
+from portal.enums import ChannelKind, Role
 from portal.pi import register_revealable
 from portal.rules import (
     is_auditor,
@@ -32,6 +33,18 @@ def is_channel_reviewer(user, application):
 
 
 @rules.predicate
+def decides_prereview(user, application):
+    """Who takes the pre-review decisions (return, reject, recommend): the channel's own officers,
+    and for the direct-to-city channel the city's 经办人 only. The 审批人 sees those cases but does
+    not pre-review what they later approve (审核与审批分离)."""
+    if application is None or application.channel is None:
+        return False
+    if application.channel_id in roles.channel_ids(user):
+        return True
+    return application.channel.kind == ChannelKind.DIRECT_CITY and roles.has_role(user, Role.CITY_OFFICER)
+
+
+@rules.predicate
 def is_past_draft(user, application):
     return application is not None and application.status != ApplicationStatus.DRAFT
 
@@ -50,7 +63,7 @@ rules.add_perm("studios.view_application", can_view)
 rules.add_perm("studios.change_application", is_applicant & is_editable)
 rules.add_perm("studios.submit_application", is_applicant & is_editable)
 rules.add_perm("studios.withdraw_application", is_applicant & is_withdrawable)
-rules.add_perm("studios.prereview_application", is_channel_reviewer & is_past_draft)
+rules.add_perm("studios.prereview_application", decides_prereview & is_past_draft)
 rules.add_perm("studios.download_application_pdf", can_view)
 rules.add_perm("studios.view_attachment", can_view)
 rules.add_perm("studios.grant_extension", is_city_officer)

@@ -70,3 +70,18 @@ def test_city_officer_prereviews_the_direct_channel(client, world, in_review, su
     # The 京口区 officer does not see the direct channel's cases.
     login(client, world.users["channel"])
     assert client.get(url(direct)).status_code == 404
+
+
+def test_city_approver_sees_but_does_not_prereview_the_direct_channel(client, world, in_review, submit):
+    """审核与审批分离: the 审批人 who later approves accreditation takes no pre-review decision."""
+    direct = submit(world.unit_direct)
+    login(client, world.users["city_approver"])
+    assert [a.pk for a in client.get(reverse("reviews:queue")).context["applications"]] == [direct.pk]
+    page = client.get(url(direct))
+    assert page.status_code == 200
+    assert page.context["actions"] == []
+    for action, data in POSTS.items():
+        assert client.post(url(direct, action), data).status_code == 403, action
+    assert Application.objects.get(pk=direct.pk).status == S.SUBMITTED
+    assert list(TransitionLog.objects.filter(object_id=direct.pk).values_list("action", flat=True)) == ["submit"]
+    assert not Recommendation.objects.exists()
