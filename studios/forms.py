@@ -5,6 +5,7 @@ the printed Annex 1."""
 import secrets
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from portal import reference
@@ -29,8 +30,26 @@ from studios.notice import (
     PRIVACY_NOTICE_REQUIRED,
     PRIVACY_NOTICE_VERSION,
 )
+from studios.sections import MAX_TABLE_ROWS
 
 TEXTAREA = {"rows": 8, "class": "form-control"}
+
+
+# Upper bounds of the free-text boxes, in characters. The printed form gives each box about a page;
+# these leave room for a long answer yet keep one case's PDF within tens of pages (bench L12:
+# 140,000 characters made a 389-page, 51-second render).
+NARRATIVE_MAX = 5000
+CLAIM_MAX = 2000
+ROW_TEXT_MAX = 1000
+
+
+def limit_text(field: forms.Field, limit: int) -> None:
+    """Cap a text field at `limit` characters: the browser stops typing there (maxlength) and the
+    server refuses a longer value with a message next to the field."""
+    field.max_length = limit
+    field.validators.append(MaxLengthValidator(limit, message=_(
+        "此项最多%(limit_value)d字（当前%(show_value)d字），请精简后再保存。")))
+    field.widget.attrs["maxlength"] = str(limit)
 
 
 class StepForm(forms.Form):
@@ -53,6 +72,8 @@ class StepForm(forms.Form):
             field = self.fields.get(name)
             if field is not None:
                 field.required = False
+                if isinstance(field.widget, forms.Textarea) and field.max_length is None:
+                    limit_text(field, NARRATIVE_MAX)
                 if not field.label:
                     field.label = Application._meta.get_field(name).verbose_name
 
@@ -183,6 +204,7 @@ class ConditionsForm(StepForm):
             self.fields[f"claim_{code}_text"] = forms.CharField(
                 required=False, label=_("具体说明"), widget=forms.Textarea(attrs={"rows": 4}),
             )
+            limit_text(self.fields[f"claim_{code}_text"], CLAIM_MAX)
 
     def initial_from(self, application):
         initial = {"lock_version": application.lock_version}
@@ -207,8 +229,15 @@ class ConditionsForm(StepForm):
 
     def valid_values(self) -> dict:
         cleaned = getattr(self, "cleaned_data", {})
-        claims = {code: cleaned.get(f"claim_{code}_text", "").strip()
-                  for code, _label, _d in self.conditions if cleaned.get(f"claim_{code}")}
+        stored = self.application.condition_claims or {}
+        claims = {}
+        for code, _label, _d in self.conditions:
+            if f"claim_{code}_text" in self.errors:
+                # An invalid description changes nothing of its condition (the typed text comes back).
+                if code in stored:
+                    claims[code] = stored[code]
+            elif cleaned.get(f"claim_{code}"):
+                claims[code] = cleaned.get(f"claim_{code}_text", "").strip()
         return {"condition_claims": claims}
 
 
@@ -254,6 +283,10 @@ class MemberRowForm(RowForm):
                                              "max_value": _("年龄应在16至90岁之间。")})
     achievements = forms.CharField(required=False, label=_("突出业绩"), widget=forms.Textarea(attrs={"rows": 2}))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_text(self.fields["achievements"], ROW_TEXT_MAX)
+
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("DELETE") and not self.is_blank() and not (cleaned.get("name") or "").strip():
@@ -281,10 +314,9 @@ class AwardRowForm(RowForm):
         return cleaned
 
 
-# At most this many rows per table. Django's default cap (2,000 forms from a forged TOTAL_FORMS)
-# made one POST cost about a minute of CPU and a 6 MB page (security.md #26 fuzz); a studio has
-# far fewer members or awards than this.
-MAX_ROWS = 50
+# At most MAX_TABLE_ROWS rows per table. Django's default cap (2,000 forms from a forged
+# TOTAL_FORMS) made one POST cost about a minute of CPU and a 6 MB page (security.md #26 fuzz).
+MAX_ROWS = MAX_TABLE_ROWS
 MemberFormSet = forms.formset_factory(MemberRowForm, extra=0, can_delete=False, max_num=MAX_ROWS,
                                       absolute_max=MAX_ROWS, validate_max=True)
 AwardFormSet = forms.formset_factory(AwardRowForm, extra=0, can_delete=False, max_num=MAX_ROWS,

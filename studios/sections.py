@@ -24,3 +24,10 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
 
 SECTION_LABELS = {key: label for key, label, _fields in SECTIONS}
 SECTION_OF_FIELD = {field: key for key, _label, fields in SECTIONS for field in fields}
+
+
+# At most this many rows in each repeating table (members, awards): enforced per POST by the
+# formsets and on the stored total by studios.services.application_rows_save. A studio has far
+# fewer; without a cap a forged TOTAL_FORMS or repeated POSTs grew a form to thousands of rows and
+# a 389-page, 51-second PDF render (security.md #26, bench L12).
+MAX_TABLE_ROWS = 50

@@ -60,7 +60,7 @@ from studios.enums import (
 )
 from studios.models import Application, ApplicationAward, ApplicationMember, ApplicationSnapshot, Attachment
 from studios.notice import PRIVACY_NOTICE_OUTDATED, PRIVACY_NOTICE_REQUIRED, PRIVACY_NOTICE_VERSION
-from studios.sections import SECTION_OF_FIELD
+from studios.sections import MAX_TABLE_ROWS, SECTION_OF_FIELD
 from studios.workflow import APPLICATION_WORKFLOW
 
 logger = logging.getLogger(__name__)
@@ -453,6 +453,10 @@ def application_rows_save(*, application: Application, relation: str, rows: list
         obj.full_clean(exclude=["application"])
         obj.save()
         result.append(obj.pk)
+    if model.objects.filter(application=case).count() > MAX_TABLE_ROWS:
+        # Rows a POST leaves out are kept, so the per-POST formset cap alone does not bound the total.
+        raise ValidationError(_("每张表最多填写%(max)d行，请删除多余的行后再保存。") % {"max": MAX_TABLE_ROWS},
+                              code="too_many_rows")
     return result
 
 

@@ -216,6 +216,27 @@ def test_rows_save_updates_creates_deletes_and_keeps_invalid(app, unit_user):
     assert list(app.members.values_list("name", "position")) == [("乙", 1), ("丙", 2)]
 
 
+def test_rows_save_bounds_the_stored_total_not_just_one_post(app, unit_user):
+    """Rows a POST leaves out are kept, so two POSTs of 30 new rows each must not make 60."""
+    from django.db import transaction
+
+    from studios.sections import MAX_TABLE_ROWS
+
+    def post(count):
+        with transaction.atomic():
+            return application_rows_save(application=app, relation="members", rows=[
+                {"id": None, "values": {"name": f"成员{i}", "qualification": "", "age": 30, "achievements": ""}}
+                for i in range(count)])
+
+    post(30)
+    with pytest.raises(ValidationError) as exc:
+        post(MAX_TABLE_ROWS - 30 + 1)
+    assert exc.value.code == "too_many_rows" and "50" in exc.value.messages[0]
+    assert app.members.count() == 30  # the refused POST left nothing behind
+    post(MAX_TABLE_ROWS - 30)
+    assert app.members.count() == MAX_TABLE_ROWS
+
+
 def test_attachment_delete_only_while_editable(world, unit_user, filing):
     app = submitted(unit=world.unit_a, campaign=world.campaign, actor=unit_user)
     attachment = app.attachments.get(slot=EvidenceSlot.HONOUR)

@@ -72,6 +72,29 @@ def test_unit_saves_every_step(unit_client, app, step):
     assert app.lock_version == 1
 
 
+def test_overlong_text_is_refused_next_to_the_field_and_the_rest_saved(unit_client, app):
+    """Free-text boxes are capped (bench L12: unbounded text made a 389-page PDF); the message sits
+    with the field, the typed text comes back, the other boxes of the step are saved."""
+    from studios.forms import CLAIM_MAX, NARRATIVE_MAX
+
+    long_text = "攻" * (NARRATIVE_MAX + 1)
+    response = unit_client.post(step_url(app, "unit"), {
+        "lock_version": app.lock_version, "unit_introduction": long_text, "unit_support": "场地设备经费支持",
+        "work_plan": "分年度带徒计划"})
+    assert response.status_code == 200
+    text = body(response)
+    block = text[text.index('id="id_unit_introduction"'):][:NARRATIVE_MAX + 1500]
+    assert "最多5000字（当前5001字）" in block and "invalid-feedback" in block
+    assert f'maxlength="{NARRATIVE_MAX}"' in text
+    app.refresh_from_db()
+    assert (app.unit_introduction, app.unit_support, app.work_plan) == ("", "场地设备经费支持", "分年度带徒计划")
+    response = unit_client.post(step_url(app, "conditions"), {
+        "lock_version": app.lock_version, "claim_2": "on", "claim_2_text": "攻" * (CLAIM_MAX + 1)})
+    assert f"最多{CLAIM_MAX}字" in body(response)
+    app.refresh_from_db()
+    assert app.condition_claims == {}
+
+
 def test_cover_shows_unit_read_only(unit_client, app, world):
     text = body(unit_client.get(step_url(app, "cover")))
     assert world.unit_a.name in text and "readonly" in text
