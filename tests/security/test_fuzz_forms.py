@@ -48,7 +48,8 @@ pytestmark = pytest.mark.django_db
 
 # Cases per form (hypothesis max_examples): ~1,400 in ~50 s on a quiet 2-core machine (~90 s when
 # other test runs share it); 5,000 would take ~3 min. The full-page step render is the slow part
-# (~70-250 ms), so most lead-step cases go through autosave, which runs the same form and save. PORTAL_FUZZ_SCALE=4 runs four times as many (nightly).
+# (~70-250 ms), so most lead-step cases go through autosave, which runs the same form and save.
+# PORTAL_FUZZ_SCALE=4 runs four times as many (nightly).
 CASES_BASE = {
     "lead": 40, "lead_autosave": 400, "cover": 100, "narrative": 50, "conditions": 40, "members": 50,
     "achievements": 50, "unit_profile": 250, "review": 80, "campaign": 150, "filters": 150,
