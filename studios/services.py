@@ -468,7 +468,8 @@ def attachment_add(*, application: Application, slot: str, upload, actor: User) 
     raised; if the row or the commit fails, the file just written is deleted before the error
     propagates. So no row ever points at a missing file and no file is left without a row
     (security.md L9). Called inside an outer transaction that later rolls back, the file stays
-    until `manage.py verify_integrity --delete-orphans` removes it.
+    until `manage.py verify_integrity --delete-orphans` removes it. Uploading content already in
+    the slot returns that attachment and stores nothing (safe to retry).
     """
     storage = Attachment._meta.get_field("file").storage
     stored: list[str] = []
@@ -479,6 +480,12 @@ def attachment_add(*, application: Application, slot: str, upload, actor: User) 
                 raise ValidationError(_("该申报已提交，不能再修改。"), code="not_editable")
             if slot not in EvidenceSlot.values:
                 raise ValidationError(_("未知的材料类别。"), code="slot")
+            # Idempotent: the same content in the same slot again (a retry after a lost response,
+            # a double click) returns the stored file instead of a duplicate. The case row lock
+            # above serialises concurrent uploads to one case.
+            existing = Attachment.objects.filter(application=case, slot=slot, sha256=upload.sha256).first()
+            if existing is not None:
+                return existing
             attachment = Attachment(
                 application=case, slot=slot, original_name=upload.display_name[:200],
                 content_type=upload.content_type, size=upload.size, sha256=upload.sha256, uploaded_by=actor,
@@ -503,7 +510,7 @@ def attachment_add(*, application: Application, slot: str, upload, actor: User) 
 @transaction.atomic
 def attachment_delete(*, attachment: Attachment, actor: User) -> None:
     """Remove an evidence file of an editable case; the stored file goes once the deletion is
-    committed (studios.models.attachment_file_cleanup)."""
+    committed (studios.signals.attachment_file_cleanup)."""
     case = Application.objects.select_for_update().get(pk=attachment.application_id)
     if case.status not in EDITABLE_STATUSES:
         raise ValidationError(_("该申报已提交，不能再修改。"), code="not_editable")

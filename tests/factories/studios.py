@@ -117,9 +117,12 @@ class StudioFactory(DjangoModelFactory):
 # --- Small valid files --------------------------------------------------------------------
 
 def pdf_bytes(*, javascript: bool = False, open_action: bool = False, embedded: bool = False,
-              encrypted: bool = False) -> bytes:
+              encrypted: bool = False, title: str = "") -> bytes:
+    """A one-page PDF; a `title` makes its content (and digest) distinct."""
     pdf = pikepdf.new()
     pdf.add_blank_page(page_size=(595, 842))
+    if title:
+        pdf.docinfo["/Title"] = title
     if javascript:
         js = pdf.make_indirect(pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)")))
         pdf.Root.Names = pikepdf.Dictionary(JavaScript=pikepdf.Dictionary(

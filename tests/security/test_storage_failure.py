@@ -57,10 +57,12 @@ def unit_client(client, world):
     return login(client, world.users["unit"])
 
 
-def upload(client, app, *, slot="honour", htmx=False, name="江苏省技术能手证书.pdf"):
+def upload(client, app, *, slot="honour", htmx=False, name="江苏省技术能手证书.pdf", title=""):
+    """Same content again in a slot is not stored twice (attachment_add is idempotent): pass a
+    distinct `title` to upload distinct files."""
     extra = {"HTTP_HX_REQUEST": "true"} if htmx else {}
     return client.post(reverse("studios:attachment-upload", kwargs={"pk": app.pk}),
-                       {"slot": slot, "file": SimpleUploadedFile(name, pdf_bytes())}, **extra)
+                       {"slot": slot, "file": SimpleUploadedFile(name, pdf_bytes(title=title))}, **extra)
 
 
 def stored_files(media: Path) -> list[Path]:
@@ -129,7 +131,8 @@ def test_ten_percent_of_uploads_fail_in_storage(unit_client, app, media, monkeyp
     statuses = []
     for i in range(1, UPLOADS + 1):
         htmx = i % 2 == 0
-        response = upload(unit_client, app, slot=["honour", "publication", "other"][i % 3], htmx=htmx)
+        response = upload(unit_client, app, slot=["honour", "publication", "other"][i % 3], htmx=htmx,
+                          title=f"证书{i}")
         statuses.append(response.status_code)
         if i in failing:
             assert response.status_code == 507, i

@@ -138,3 +138,17 @@ def test_delete_removes_file(unit_client, app):
     assert response.status_code == 200
     assert not Attachment.objects.filter(pk=attachment.pk).exists()
     assert not os.path.exists(path)
+
+
+def test_same_file_again_in_the_same_slot_is_stored_once(unit_client, app, settings):
+    """A retry after a lost response (or a double click) must not store a duplicate (bench L8);
+    the same file in another slot, or another file in the slot, is a new attachment."""
+    content = pdf_bytes()
+    for _ in range(3):
+        assert upload(unit_client, app, "江苏省技术能手证书.pdf", content).status_code == 200
+    assert Attachment.objects.filter(application=app, slot="honour").count() == 1
+    upload(unit_client, app, "江苏省技术能手证书.pdf", content, slot="other")
+    upload(unit_client, app, "证书扫描.png", image_bytes("PNG"))
+    assert Attachment.objects.filter(application=app).count() == 3
+    stored = [p for _root, _dirs, files in os.walk(settings.MEDIA_ROOT) for p in files]
+    assert len(stored) == 3
