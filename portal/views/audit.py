@@ -1,7 +1,9 @@
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import ListView
 from pghistory.models import Events
@@ -62,6 +64,11 @@ def audit_detail_text(event: AuditEvent) -> str:
     return "；".join(f"{key}: {value}" for key, value in detail.items() if not isinstance(value, dict | list))
 
 
+def _day_start(day: date) -> datetime:
+    """Midnight of `day` in the portal's time zone (Asia/Shanghai)."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 class AuditEventListView(PortalPermissionMixin, ListView):
     """Security events (logins, failures, denied accesses, exports …), filterable."""
 
@@ -75,15 +82,22 @@ class AuditEventListView(PortalPermissionMixin, ListView):
         self.filter_form = AuditFilterForm(self.request.GET or None)
         if self.filter_form.is_valid():
             data = self.filter_form.cleaned_data
-            if data["q"]:
-                qs = (qs.filter(actor_username__icontains=data["q"]) | qs.filter(path__icontains=data["q"])
-                      | qs.filter(request_id=data["q"].strip()))
+            term = data["q"].strip()
+            if term:
+                # An exact account name or request id uses the indexes; anything else is a
+                # substring search over account names and paths (a scan, fine for occasional use).
+                exact = qs.filter(actor_username=term) | qs.filter(request_id=term)
+                if exact.exists():
+                    qs = exact
+                else:
+                    qs = qs.filter(actor_username__icontains=term) | qs.filter(path__icontains=term)
             if data["action"]:
                 qs = qs.filter(action=data["action"])
+            # Whole local days as a created_at range (indexable, unlike created_at__date).
             if data["start"]:
-                qs = qs.filter(created_at__date__gte=data["start"])
+                qs = qs.filter(created_at__gte=_day_start(data["start"]))
             if data["end"]:
-                qs = qs.filter(created_at__date__lte=data["end"])
+                qs = qs.filter(created_at__lt=_day_start(data["end"] + timedelta(days=1)))
         return qs.order_by("-id")
 
     def get_context_data(self, **kwargs):

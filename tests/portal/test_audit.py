@@ -138,3 +138,32 @@ def test_transition_log_is_append_only(world):
     with pytest.raises(InternalError, match="pgtrigger"), transaction.atomic():
         TransitionLog.objects.filter(pk=log.pk).delete()
     assert list(TransitionLog.objects.values_list("reason", flat=True)) == ["提交申报"]
+
+
+def test_audit_list_filters_local_days_and_accounts(world, client):
+    """Days are Asia/Shanghai days (an event at 23:30 belongs to that day, not the next UTC one);
+    an exact account name finds only that account, a fragment finds every account containing it."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    officer, approver = world.users["city_officer"], world.users["city_approver"]
+    with time_machine.travel(dt.datetime(2026, 11, 20, 23, 30, tzinfo=shanghai), tick=False):
+        late = audit_record(action=AuditAction.EXPORT, actor=officer)
+    with time_machine.travel(dt.datetime(2026, 11, 21, 0, 30, tzinfo=shanghai), tick=False):
+        early = audit_record(action=AuditAction.EXPORT, actor=approver)
+    login(client, world.users["auditor"])
+
+    def shown(**params):
+        response = client.get(reverse("portal:audit-list"), {"action": "export", **params})
+        return [e.pk for e in response.context["events"]]
+
+    assert shown(start="2026-11-21") == [early.pk]
+    assert shown(end="2026-11-20") == [late.pk]
+    assert shown(start="2026-11-20", end="2026-11-21") == [early.pk, late.pk]
+    assert shown(q=officer.username) == [late.pk]
+    common = "city_"
+    assert common in officer.username and common in approver.username
+    assert shown(q=common) == [early.pk, late.pk]
