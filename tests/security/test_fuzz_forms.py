@@ -37,7 +37,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.models import Campaign, ReferenceItem, Unit
+from portal.models import Campaign, ReferenceItem, TransitionLog, Unit
 from reviews.models import Recommendation
 from studios.models import Application, ApplicationAward, ApplicationMember
 from tests.factories.reviews import draft_application, open_review_window, submitted_application
@@ -657,8 +657,14 @@ def test_fuzz_review_forms(env):
             after = Application.objects.get(pk=app.pk)
             if after.status == app.status:
                 return
-            texts = [v for k, v in post.items() if k != "recommend-rank"]
+            # "return-nonexistent" is no field of the form: it is ignored, so it cannot make a
+            # return invalid (its value must not be stored, checked below).
+            texts = [v for k, v in post.items() if k not in {"recommend-rank", "return-nonexistent"}]
             meaningful = [t for t in texts if t.strip() and "\x00" not in t and len(t) <= 2000]
+            if action == "return":
+                log = TransitionLog.objects.filter(object_id=after.pk, action="return").order_by("-id").first()
+                if log is None or "nonexistent" in log.data.get("sections", {}):
+                    case.invalid_accepted(f"{action}: an unknown section was stored {post!r}")
             if action == "recommend":
                 recommendation = Recommendation.objects.filter(application=after).first()
                 rank = recommendation.rank if recommendation else None
