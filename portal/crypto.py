@@ -68,6 +68,49 @@ def decrypt(token: str) -> str:
         raise DecryptionError("ciphertext failed authentication") from exc
 
 
+# Files (evidence scans) are sealed whole: MAGIC, key-id length (1 byte), key id, 12-byte nonce,
+# AES-GCM ciphertext + tag. The associated data binds the magic, the key id and the purpose.
+FILE_MAGIC = b"ZJENC1\n"
+
+
+def encrypt_bytes(data: bytes, *, purpose: bytes = b"file") -> bytes:
+    """Seal `data` with the current field key (same keys and rotation as the encrypted fields)."""
+    kid, keys = _keys()
+    encoded = kid.encode()
+    nonce = os.urandom(12)
+    sealed = _cipher_for(keys[kid]).encrypt(nonce, data, FILE_MAGIC + encoded + purpose)
+    return FILE_MAGIC + bytes([len(encoded)]) + encoded + nonce + sealed
+
+
+def is_sealed(blob: bytes) -> bool:
+    return blob.startswith(FILE_MAGIC)
+
+
+def sealed_key_id(blob: bytes) -> str:
+    """The key id a sealed blob was written with (for rotation)."""
+    length = blob[len(FILE_MAGIC)]
+    return blob[len(FILE_MAGIC) + 1:len(FILE_MAGIC) + 1 + length].decode()
+
+
+def decrypt_bytes(blob: bytes, *, purpose: bytes = b"file") -> bytes:
+    """Open a blob sealed by encrypt_bytes; DecryptionError if it was altered or its key is gone."""
+    if not is_sealed(blob):
+        raise DecryptionError("not a sealed file")
+    try:
+        kid = sealed_key_id(blob)
+        start = len(FILE_MAGIC) + 1 + len(kid.encode())
+        nonce, sealed = blob[start:start + 12], blob[start + 12:]
+    except (IndexError, UnicodeDecodeError) as exc:
+        raise DecryptionError("malformed sealed file") from exc
+    _, keys = _keys()
+    if kid not in keys:
+        raise DecryptionError(f"unknown key id {kid!r}")
+    try:
+        return _cipher_for(keys[kid]).decrypt(nonce, sealed, FILE_MAGIC + kid.encode() + purpose)
+    except Exception as exc:  # InvalidTag
+        raise DecryptionError("sealed file failed authentication") from exc
+
+
 def current_key_id() -> str:
     return _keys()[0]
 

@@ -140,7 +140,7 @@ STATICFILES_DIRS = [
 MEDIA_ROOT = env_str("PORTAL_MEDIA_ROOT", str(BASE_DIR / "var" / "media"))
 MEDIA_URL = "/media-not-served/"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "portal.storage.EncryptedFileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

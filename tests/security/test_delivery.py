@@ -107,7 +107,8 @@ def test_stored_files_are_not_reachable_by_path(world):
     evidence = world.shown_evidence
     evidence.file.save("z.pdf", ContentFile(secret), save=True)
     stored = evidence.file.name
-    assert Path(evidence.file.path).read_bytes() == secret
+    raw = Path(evidence.file.path).read_bytes()  # on disk: sealed (portal.storage), not the PDF
+    assert evidence.file.storage.open(stored).read() == secret and raw != secret
     assert not stored.endswith(".pdf") and "z.pdf" not in stored, "stored under a generated name"
     clients = {"anonymous": Client(), "unit": login(Client(), world.user("unit")),
                "city_officer": login(Client(), world.user("city_officer"))}
@@ -118,7 +119,7 @@ def test_stored_files_are_not_reachable_by_path(world):
             response = client.get(path)
             tried += 1
             body = b"".join(response.streaming_content) if response.streaming else response.content
-            if response.status_code != 404 or secret in body:
+            if response.status_code != 404 or secret in body or raw in body:
                 reachable.append(f"{path} as {persona}: {response.status_code}")
     print(f"guessed paths: {tried} requests, {len(reachable)} not 404")
     _figures["reachable"] = len(reachable)

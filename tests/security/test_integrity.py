@@ -16,6 +16,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
+from portal import crypto
 from portal.enums import AuditAction, AuditOutcome
 from portal.models import AuditEvent
 from portal.uploads import check_upload
@@ -96,17 +97,30 @@ def test_tamper_is_detected_and_good_data_raises_no_alarm(world, client, cases):
     assert false_alarms == 0
 
     detected = 0
-    # 1. One byte of a stored file flipped → the download is refused (409, Chinese page, no file
-    #    content) and the alert names the expected and actual digests.
-    victim = files[0]
-    path = victim.file.path
+    # 1. One byte of a stored file flipped → the sealed file no longer authenticates
+    #    (portal.storage encrypts files at rest): the download is refused and alerted.
+    flipped = files[1]
+    path = flipped.file.path
     with open(path, "r+b") as handle:
         handle.seek(os.path.getsize(path) // 2)
         byte = handle.read(1)
         handle.seek(-1, 1)
         handle.write(bytes([byte[0] ^ 0x01]))
-    with open(path, "rb") as handle:
-        tampered_digest = hashlib.sha256(handle.read()).hexdigest()
+    assert attachment_verify(flipped) == (False, "undecryptable")
+    assert client.get(reverse("studios:attachment-download", kwargs={"pk": flipped.pk})).status_code == 409
+    assert integrity_rows().get().detail["actual"] == "undecryptable"
+    detected += 1
+
+    # 1b. A file swapped for other, validly sealed content (someone holding the key) → the digest
+    #    taken at upload catches it: the download is refused (409, Chinese page, no file content)
+    #    and the alert names the expected and actual digests.
+    victim = files[0]
+    with victim.file.storage.open(victim.file.name) as handle:
+        original = handle.read()
+    swapped = original[:-1] + bytes([original[-1] ^ 0x01])
+    with open(victim.file.path, "wb") as handle:
+        handle.write(crypto.encrypt_bytes(swapped))
+    tampered_digest = hashlib.sha256(swapped).hexdigest()
     downloads_before = AuditEvent.objects.filter(action=AuditAction.DOWNLOAD).count()
     response = client.get(reverse("studios:attachment-download", kwargs={"pk": victim.pk}))
     assert response.status_code == 409
@@ -114,7 +128,7 @@ def test_tamper_is_detected_and_good_data_raises_no_alarm(world, client, cases):
     text = response.content.decode()
     assert "文件校验未通过，已停止下载" in text and victim.original_name in text
     assert "Content-Disposition" not in response
-    alert = integrity_rows().get()
+    alert = integrity_rows().order_by("id").last()
     assert (alert.outcome, alert.object_type, alert.object_id) == (AuditOutcome.FAILURE, "studios.Attachment",
                                                                   str(victim.pk))
     assert alert.detail["expected"] == victim.sha256 and alert.detail["actual"] == tampered_digest
@@ -153,15 +167,16 @@ def test_tamper_is_detected_and_good_data_raises_no_alarm(world, client, cases):
     with pytest.raises(CommandError) as excinfo:
         call_command("verify_integrity")
     assert excinfo.value.returncode == 1
-    assert "integrity check failed for 3" in str(excinfo.value)
+    assert "integrity check failed for 4" in str(excinfo.value)
     alerts = integrity_rows().order_by("id")
-    assert alerts.count() == 4  # the download's alert + 3 from the command
-    flagged = {(a.object_type, a.object_id) for a in alerts[1:]}
-    assert flagged == {("studios.Attachment", str(victim.pk)), ("studios.ApplicationSnapshot", str(edited.pk)),
+    assert alerts.count() == 6  # the two downloads' alerts + 4 from the command
+    flagged = {(a.object_type, a.object_id) for a in alerts[2:]}
+    assert flagged == {("studios.Attachment", str(victim.pk)), ("studios.Attachment", str(flipped.pk)),
+                       ("studios.ApplicationSnapshot", str(edited.pk)),
                        ("studios.ApplicationSnapshot", str(forged.pk))}
-    good = len(files) + len(snapshots) - 3
+    good = len(files) + len(snapshots) - 4
     assert all(snapshot_verify(s) for s in snapshots[3:])
-    print(f"FIGURE #21: tamper detected {detected}/3; {false_alarms} false alarms over {len(files) + len(snapshots)} "
+    print(f"FIGURE #21: tamper detected {detected}/4; {false_alarms} false alarms over {len(files) + len(snapshots)} "
           f"({len(files)} files downloaded and checked, {len(snapshots)} snapshots; {good} still intact)")
 
 

@@ -193,8 +193,9 @@ def test_no_plaintext_id_in_db_sessions_cache_logs_media_or_pdfs(world, settings
     leaks = {name: sorted(ids - {CANARY}) for name, ids in found.items() if ids - {CANARY}}
 
     files = sum(1 for _ in Path(settings.MEDIA_ROOT).rglob("*") if _.is_file()) - 1  # minus the canary
-    pdf_files = [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file() and p.read_bytes()[:4] == b"%PDF"]
-    assert len(pdf_files) == 2, "only the two uploads are stored: Annex 1 PDFs are never written to MEDIA"
+    stored = [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file() and p != canary_file]
+    assert len(stored) == 2, "only the two uploads are stored: Annex 1 PDFs are never written to MEDIA"
+    assert all(crypto.is_sealed(p.read_bytes()) for p in stored), "uploads are encrypted at rest"
     sessions = Session.objects.count() - 1
     cache_entries = len(cache_texts()) - 1
     log_records = len(caplog.records) - 1

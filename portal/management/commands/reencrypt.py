@@ -3,7 +3,9 @@
 Put the new key first in PORTAL_FIELD_KEYS and keep the old ones after it, run this command, then
 remove the old keys. Rows are rewritten in SQL with every pgtrigger/pghistory trigger ignored:
 the plaintext does not change, so no history event is written, and the append-only history
-tables (which hold copies of the ciphertext) are rotated too. One CONFIG audit row records it.
+tables (which hold copies of the ciphertext) are rotated too. Stored files (evidence scans,
+sealed by portal.storage.EncryptedFileSystemStorage) are resealed under the current key, and files
+written before encryption was switched on are sealed. One CONFIG audit row records it.
 """
 
 from collections import defaultdict
@@ -11,8 +13,9 @@ from collections import defaultdict
 import pgtrigger
 from django.apps import apps
 from django.core.management.base import BaseCommand
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 
+from portal import crypto
 from portal.crypto import EncryptedTextField, current_key_id, decrypt, encrypt
 from portal.enums import AuditAction
 from portal.services import audit_record
@@ -74,6 +77,7 @@ class Command(BaseCommand):
                     if len(rows) < batch:
                         break
                 report[label] = done
+        report["files"] = self.rotate_files(dry_run, kid)
         total = sum(report.values())
         for label, count in sorted(report.items()):
             self.stdout.write(f"  {label}: {count}")
@@ -82,3 +86,24 @@ class Command(BaseCommand):
             return
         audit_record(action=AuditAction.CONFIG, detail={"op": "reencrypt", "kid": kid, "rows": report})
         self.stdout.write(self.style.SUCCESS(f"re-encrypted {total} values to key {kid}"))
+
+    def rotate_files(self, dry_run: bool, kid: str) -> int:
+        """Files of every FileField on a storage that seals them: reseal those not on `kid`. History
+        models (pghistory) name the same files, so each stored file is counted once."""
+        seen: set[tuple[int, str]] = set()
+        count = 0
+        for model in apps.get_models():
+            for field in model._meta.concrete_fields:
+                if not isinstance(field, models.FileField) or not hasattr(field.storage, "reseal"):
+                    continue
+                for name in model._default_manager.exclude(**{field.name: ""}).values_list(field.name, flat=True):
+                    key = (id(field.storage), name)
+                    if key in seen or not field.storage.exists(name):
+                        continue
+                    seen.add(key)
+                    if dry_run:
+                        blob = field.storage.read_raw(name)
+                        count += not (crypto.is_sealed(blob) and crypto.sealed_key_id(blob) == kid)
+                    else:
+                        count += field.storage.reseal(name)
+        return count
