@@ -264,7 +264,8 @@ def snapshot_verify(snapshot: ApplicationSnapshot) -> bool:
 
 
 def file_sha256(field_file) -> str | None:
-    """SHA-256 of a stored file, read in chunks; None when the file is missing."""
+    """SHA-256 of a stored file's content (decrypted by the storage), read in chunks; None when the
+    file is missing, "undecryptable" when its sealed bytes were altered."""
     digest = hashlib.sha256()
     try:
         with field_file.storage.open(field_file.name, "rb") as handle:
@@ -272,6 +273,8 @@ def file_sha256(field_file) -> str | None:
                 digest.update(chunk)
     except FileNotFoundError:
         return None
+    except crypto.DecryptionError:
+        return "undecryptable"  # altered ciphertext or a missing key: never equal to a digest
     return digest.hexdigest()
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView
 
 from portal.access import PortalPermissionMixin
+from portal.crypto import DecryptionError
 from portal.enums import AuditAction
 from portal.services import audit_record
 from portal.uploads import ALLOWED_TYPES, UploadRejected, check_upload
@@ -105,8 +106,11 @@ class AttachmentDownloadView(AttachmentObjectMixin, DetailView):
             with attachment.file.open("rb") as handle:
                 content = handle.read()
         except FileNotFoundError:
-            content = None
-        actual = hashlib.sha256(content).hexdigest() if content is not None else "missing"
+            content, actual = None, "missing"
+        except DecryptionError:  # sealed bytes altered on disk, or the key is gone
+            content, actual = None, "undecryptable"
+        else:
+            actual = hashlib.sha256(content).hexdigest()
         if not hmac.compare_digest(actual, attachment.sha256):
             integrity_alert(obj=attachment, kind="attachment", expected=attachment.sha256, actual=actual,
                             actor=request.user, request=request)
