@@ -3,7 +3,7 @@ next to the field), the autosave endpoint saves the same data and answers with a
 fragment, and the row endpoint adds an empty row to a repeating table."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
@@ -23,6 +23,7 @@ from studios.forms import (
     formset_initial,
     formset_rows,
 )
+from studios.models import Application
 from studios.notice import PRIVACY_NOTICE_SECTIONS, PRIVACY_NOTICE_TITLE, PRIVACY_NOTICE_VERSION
 from studios.selectors import applications_visible_to, latest_return_reasons
 from studios.services import (
@@ -166,6 +167,15 @@ class StepMixin(ApplicationObjectMixin):
         return step
 
 
+def problem_label(field_name: str) -> str:
+    """The form label of a field named in application_problems ("" for section-wide problems), so
+    the review step says which box is missing, not only that one is."""
+    try:
+        return str(Application._meta.get_field(field_name).verbose_name)
+    except FieldDoesNotExist:
+        return ""
+
+
 class ApplicationStepView(StepMixin, DetailView):
     """One step of Annex 1 (GET shows it, POST saves it)."""
 
@@ -220,7 +230,9 @@ class ApplicationStepView(StepMixin, DetailView):
             context["slots"] = slot_cards(application, self.request.user, extra.get("slot_errors"))
         if self.step.key == "review":
             context["problem_sections"] = [
-                {"step": flow.get_step(application, key), "fields": fields}
+                {"step": flow.get_step(application, key),
+                 "items": [(problem_label(name), message) for name, messages in fields.items()
+                           for message in messages]}
                 for key, fields in problems.items() if flow.get_step(application, key) is not None
             ]
             from studios.services import filing_deadline

@@ -203,6 +203,10 @@ def test_review_lists_problems_with_links(unit_client, app):
     assert "请上传领衔人所获荣誉的证书" in text
     assert step_url(app, "evidence") in text
     assert "disabled" in text
+    # Each missing box is named, not just "required" three times over.
+    problems = text[text.index('data-testid="problems"'):]
+    for label in ("领办或创办人主要工作业绩", "技能大师所在单位简介", "工作室成立的必要性和可行性"):
+        assert f'<span class="fw-semibold">{label}</span>：此项为必填项。' in problems, label
 
 
 def test_submit_view_and_double_submit(unit_client, complete_app, filing):
