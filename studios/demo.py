@@ -217,7 +217,7 @@ def _others(units) -> list[dict]:
             "unit": units["镇江市机电高级技工学校"], "username": "danwei_jidian", "submit": True,
             "fields": {
                 "studio_name": "彭立新工业机器人技能大师工作室", "work_field": "工业机器人系统操作与运维",
-                "lead_name": "彭立新", "lead_gender": "M", "lead_political_status": "01", "lead_education": "22",
+                "lead_name": "彭立新", "lead_gender": "M", "lead_political_status": "01", "lead_education": "31",
                 "lead_work_start": date(2001, 9, 1), "lead_occupation": "工业机器人系统运维员",
                 "lead_admin_post": "智能制造系主任", "lead_skill_level": "1",
                 "lead_id_number": demo_id("321111", "19790723", "013"), "lead_phone": "13775365812",

@@ -73,3 +73,19 @@ def test_every_demo_account_can_sign_in(client):
         if client.session.get("_auth_user_id") == str(user.pk):
             signed_in.append(username)
     assert signed_in == [a[0] for a in ACCOUNTS]
+
+
+@pytest.mark.django_db
+def test_demo_codes_are_all_on_their_reference_lists():
+    """Every coded field of the demo applications shows a label, never a bare code."""
+    from portal import reference
+    from studios.models import Application
+
+    call_command("seed_demo", stdout=io.StringIO())
+    coded = {"lead_education": "education", "lead_ethnicity": "ethnic_group",
+             "lead_political_status": "political_status", "lead_skill_level": "skill_level"}
+    for app in Application.objects.all():
+        for field, kind in coded.items():
+            code = getattr(app, field)
+            if code:
+                assert reference.label(kind, code) != code, (app.case_number, field, code)
