@@ -12,6 +12,7 @@ from django.views.generic import DetailView, FormView, ListView
 from portal import roles
 from portal.access import PortalPermissionMixin
 from portal.enums import Role
+from portal.security import RecentAuthRequiredMixin
 from portal.selectors import current_campaign, transitions_for
 from portal.workflow import TransitionError
 from studios import flow
@@ -254,8 +255,9 @@ class ApplicationWithdrawView(ApplicationObjectMixin, DetailView):
         return HttpResponseRedirect(detail)
 
 
-class ApplicationExtendView(ApplicationObjectMixin, DetailView):
-    """The city officer lets one case be submitted after the filing deadline (reason required)."""
+class ApplicationExtendView(ApplicationObjectMixin, RecentAuthRequiredMixin, DetailView):
+    """The city officer lets one case be submitted after the filing deadline (reason required).
+    A decision, so it needs a password + TOTP entry within the last 15 minutes (security.md #8)."""
 
     permission_required = "studios.grant_extension"
     http_method_names = ["post"]

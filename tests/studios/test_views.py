@@ -351,6 +351,23 @@ def test_city_officer_extends_deadline(world, client, unit_user):
     assert client.post(url, {"until": until, "reason": "x"}).status_code == 403
 
 
+def test_extension_demands_recent_authentication(world, client, unit_user):
+    """Granting an extension is a city decision: a stale sign-in is sent to re-authenticate first."""
+    from portal.security import SESSION_REAUTH_AT
+
+    sub = submitted(unit=world.unit_a, campaign=world.campaign, actor=unit_user)
+    login(client, world.users["city_officer"])
+    session = client.session
+    session[SESSION_REAUTH_AT] = 0
+    session.save()
+    until = (timezone.localtime() + timezone.timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(reverse("studios:application-extend", kwargs={"pk": sub.pk}),
+                           {"until": until, "reason": "系统故障导致未能按时提交"})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("portal:reauth") + "?next=")
+    sub.refresh_from_db()
+    assert sub.deadline_extension is None
+
+
 def test_dashboard_panel(unit_client, app, filing):
     text = body(unit_client.get(reverse("portal:dashboard")))
     assert "本年度申报" in text and app.case_number in text and "新建申报" in text
