@@ -316,11 +316,10 @@ class AwardRowForm(RowForm):
 
 # At most MAX_TABLE_ROWS rows per table. Django's default cap (2,000 forms from a forged
 # TOTAL_FORMS) made one POST cost about a minute of CPU and a 6 MB page (security.md #26 fuzz).
-MAX_ROWS = MAX_TABLE_ROWS
-MemberFormSet = forms.formset_factory(MemberRowForm, extra=0, can_delete=False, max_num=MAX_ROWS,
-                                      absolute_max=MAX_ROWS, validate_max=True)
-AwardFormSet = forms.formset_factory(AwardRowForm, extra=0, can_delete=False, max_num=MAX_ROWS,
-                                     absolute_max=MAX_ROWS, validate_max=True)
+MemberFormSet = forms.formset_factory(MemberRowForm, extra=0, can_delete=False, max_num=MAX_TABLE_ROWS,
+                                      absolute_max=MAX_TABLE_ROWS, validate_max=True)
+AwardFormSet = forms.formset_factory(AwardRowForm, extra=0, can_delete=False, max_num=MAX_TABLE_ROWS,
+                                     absolute_max=MAX_TABLE_ROWS, validate_max=True)
 
 
 def formset_initial(application: Application, relation: str) -> list[dict]:

@@ -263,26 +263,24 @@ def snapshot_verify(snapshot: ApplicationSnapshot) -> bool:
         hmac.compare_digest(expected_seal, snapshot.seal)
 
 
-def file_sha256(field_file) -> str | None:
-    """SHA-256 of a stored file's content (decrypted by the storage), read in chunks; None when the
-    file is missing, "undecryptable" when its sealed bytes were altered."""
-    digest = hashlib.sha256()
+def attachment_read(attachment: Attachment) -> tuple[bytes | None, str]:
+    """(content, SHA-256 of it) of one stored evidence file, decrypted by the storage. Content is
+    None when the file is missing ("missing") or its sealed bytes were altered ("undecryptable");
+    neither marker can equal a digest. Files are at most a few MB (portal.uploads)."""
     try:
-        with field_file.storage.open(field_file.name, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1024 * 1024), b""):
-                digest.update(chunk)
+        with attachment.file.storage.open(attachment.file.name, "rb") as handle:
+            content = handle.read()
     except FileNotFoundError:
-        return None
-    except crypto.DecryptionError:
-        return "undecryptable"  # altered ciphertext or a missing key: never equal to a digest
-    return digest.hexdigest()
+        return None, "missing"
+    except crypto.DecryptionError:  # altered ciphertext or a missing key
+        return None, "undecryptable"
+    return content, hashlib.sha256(content).hexdigest()
 
 
 def attachment_verify(attachment: Attachment) -> tuple[bool, str]:
-    """(ok, actual digest or "missing") of one evidence file against the digest taken at upload."""
-    actual = file_sha256(attachment.file)
-    if actual is None:
-        return False, "missing"
+    """(ok, actual digest or "missing"/"undecryptable") of one evidence file against the digest
+    taken at upload."""
+    _content, actual = attachment_read(attachment)
     return hmac.compare_digest(actual, attachment.sha256), actual
 
 

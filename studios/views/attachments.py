@@ -6,7 +6,6 @@ never served; the user gets a Chinese explanation page with status 409 and an IN
 row raises the alarm (security.md #21). A storage failure on upload answers 507 with the message
 next to the slot, the rest of the page as it was (security.md L9)."""
 
-import hashlib
 import hmac
 from urllib.parse import quote
 
@@ -19,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView
 
 from portal.access import PortalPermissionMixin
-from portal.crypto import DecryptionError
 from portal.enums import AuditAction
 from portal.services import audit_record
 from portal.uploads import ALLOWED_TYPES, UploadRejected, check_upload
@@ -27,7 +25,13 @@ from studios.enums import EvidenceSlot
 from studios.forms import AttachmentUploadForm
 from studios.models import Attachment
 from studios.selectors import applications_visible_to
-from studios.services import StorageUnavailable, attachment_add, attachment_delete, integrity_alert
+from studios.services import (
+    StorageUnavailable,
+    attachment_add,
+    attachment_delete,
+    attachment_read,
+    integrity_alert,
+)
 from studios.views.steps import ApplicationObjectMixin, ApplicationStepView, slot_cards
 
 
@@ -102,15 +106,7 @@ class AttachmentDownloadView(AttachmentObjectMixin, DetailView):
         extension = ALLOWED_TYPES.get(attachment.content_type, "bin")
         if not name.lower().endswith("." + extension) and not (extension == "jpg" and name.lower().endswith(".jpeg")):
             name = f"{name}.{extension}"
-        try:
-            with attachment.file.open("rb") as handle:
-                content = handle.read()
-        except FileNotFoundError:
-            content, actual = None, "missing"
-        except DecryptionError:  # sealed bytes altered on disk, or the key is gone
-            content, actual = None, "undecryptable"
-        else:
-            actual = hashlib.sha256(content).hexdigest()
+        content, actual = attachment_read(attachment)
         if not hmac.compare_digest(actual, attachment.sha256):
             integrity_alert(obj=attachment, kind="attachment", expected=attachment.sha256, actual=actual,
                             actor=request.user, request=request)

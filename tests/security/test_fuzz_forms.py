@@ -562,7 +562,7 @@ def test_fuzz_award_rows_and_honours(env):
 def test_forged_row_count_is_capped(env):
     """A forged TOTAL_FORMS builds at most MAX_ROWS rows (Django's default allowed 2,000: about a
     minute of CPU and a 6 MB page for one POST)."""
-    from studios.forms import MAX_ROWS
+    from studios.sections import MAX_TABLE_ROWS as MAX_ROWS
 
     draft, client = env["draft"], env["unit"]
     with Case("members TOTAL_FORMS=100000") as case:
